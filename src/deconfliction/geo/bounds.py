@@ -1,0 +1,70 @@
+"""Conservative bounding boxes for the broad phase, free of meridian and pole special cases.
+
+A footprint is bounded by a spherical cap around the direction of its centre (geodetic
+lat/lng taken as a direction on the unit sphere); the cap's axis-aligned box in 3D unit-vector
+space is what an index stores, together with the altitude band and the time window. The margins
+make the box contain the footprint whatever the ellipsoid does to geodesics: the index may
+over-include, never under-include.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .plane import anchor_points, centre_of, densified_ring, unit_vector
+from .volume import Circle, Footprint, Volume4D
+
+# The smallest radius of curvature of the WGS84 ellipsoid (meridional, at the equator):
+# a geodesic of length d never turns the direction by more than d / this.
+MIN_RADIUS_OF_CURVATURE_M = 6_335_439.0
+ANGLE_MARGIN_RAD = 1e-6  # ~6 m
+RELATIVE_MARGIN = 1e-3
+# Finite stand-ins for unbounded altitude and time (the index wants finite boxes).
+UNBOUNDED = 1e15
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    direction: np.ndarray  # unit vector (3,)
+    angle_rad: float
+
+
+def footprint_cap(footprint: Footprint) -> Cap:
+    centre = centre_of(footprint)
+    direction = unit_vector(centre.lat, centre.lng)
+    if isinstance(footprint, Circle):
+        angle = footprint.radius_m / MIN_RADIUS_OF_CURVATURE_M
+    else:
+        lats, lngs = densified_ring(footprint)
+        points = unit_vector(lats, lngs)
+        angle = float(np.max(np.arccos(np.clip(points @ direction, -1.0, 1.0))))
+    angle = angle * (1.0 + RELATIVE_MARGIN) + ANGLE_MARGIN_RAD
+    return Cap(direction, min(angle, math.pi))
+
+
+def cap_box(cap: Cap) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) corners of the axis-aligned box around a cap, in unit-vector space."""
+    theta = np.arccos(np.clip(cap.direction, -1.0, 1.0))  # angle to each axis
+    high = np.cos(np.maximum(0.0, theta - cap.angle_rad))
+    low = np.cos(np.minimum(math.pi, theta + cap.angle_rad))
+    return low, high
+
+
+def _finite(value: float) -> float:
+    return max(-UNBOUNDED, min(UNBOUNDED, value))
+
+
+def volume_box(volume: Volume4D) -> tuple[float, ...]:
+    """(x0, x1, y0, y1, z0, z1, alt0, alt1, t0, t1): the box of a volume for a 5-D index."""
+    low, high = cap_box(footprint_cap(volume.footprint))
+    return (
+        float(low[0]), float(high[0]), float(low[1]), float(high[1]), float(low[2]), float(high[2]),
+        _finite(volume.altitude_m.lower), _finite(volume.altitude_m.upper),
+        _finite(volume.time_s.lower), _finite(volume.time_s.upper),
+    )
+
+
+__all__ = ["Cap", "anchor_points", "cap_box", "footprint_cap", "volume_box"]

@@ -1,0 +1,125 @@
+"""ASTM F3548-21 Volume4D in and out: the wire form is converted here and nowhere else.
+
+In: `{"volume": {"outline_polygon": {"vertices": [{"lat", "lng"}, ...]} | "outline_circle":
+{"center": {"lat", "lng"}, "radius": {"value", "units": "M"}}, "altitude_lower": {"value",
+"reference": "W84", "units": "M"}, "altitude_upper": {...}}, "time_start": {"value": RFC3339,
+"format": "RFC3339"}, "time_end": {...}}`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..errors import InvalidInput
+from .instants import format_instant, parse_instant
+from .plane import polygon_problem
+from .volume import INF, Circle, Footprint, Interval, LatLng, Polygon, Volume4D, finite_number
+
+FEET_M = 0.3048
+
+
+def _mapping(value: object, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidInput(field, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _distance_m(value: object, field: str, *, allow_feet: bool = True) -> float:
+    body = _mapping(value, field)
+    if "value" not in body:
+        raise InvalidInput(f"{field}.value", "missing")
+    number = finite_number(body["value"], f"{field}.value")
+    units = body.get("units", "M")
+    if units == "M":
+        return number
+    if units == "FT" and allow_feet:
+        return number * FEET_M
+    raise InvalidInput(f"{field}.units", f"unsupported units {units!r} (expected 'M')")
+
+
+def _altitude_m(value: object, field: str) -> float:
+    body = _mapping(value, field)
+    reference = body.get("reference", "W84")
+    if reference != "W84":
+        raise InvalidInput(f"{field}.reference", f"unsupported altitude reference {reference!r} (expected 'W84')")
+    return _distance_m(body, field)
+
+
+def _time_s(value: object, field: str) -> float:
+    body = _mapping(value, field)
+    if body.get("format", "RFC3339") != "RFC3339":
+        raise InvalidInput(f"{field}.format", f"unsupported time format {body.get('format')!r}")
+    if "value" not in body:
+        raise InvalidInput(f"{field}.value", "missing")
+    return parse_instant(body["value"], f"{field}.value")
+
+
+def parse_footprint(volume3d: dict[str, Any], field: str) -> Footprint:
+    has_polygon = volume3d.get("outline_polygon") is not None
+    has_circle = volume3d.get("outline_circle") is not None
+    if has_polygon == has_circle:
+        raise InvalidInput(field, "exactly one of outline_polygon and outline_circle is required")
+    if has_circle:
+        body = _mapping(volume3d["outline_circle"], f"{field}.outline_circle")
+        centre = _mapping(body.get("center"), f"{field}.outline_circle.center")
+        radius = _distance_m(body.get("radius"), f"{field}.outline_circle.radius")
+        if radius <= 0:
+            raise InvalidInput(f"{field}.outline_circle.radius", f"radius must be > 0 m, got {radius}")
+        return Circle(LatLng.checked(centre.get("lat"), centre.get("lng"), f"{field}.outline_circle.center"), radius)
+    body = _mapping(volume3d["outline_polygon"], f"{field}.outline_polygon")
+    raw = body.get("vertices")
+    if not isinstance(raw, list):
+        raise InvalidInput(f"{field}.outline_polygon.vertices", "expected a list of {lat, lng}")
+    vertices = []
+    for i, vertex in enumerate(raw):
+        where = f"{field}.outline_polygon.vertices[{i}]"
+        point = _mapping(vertex, where)
+        vertices.append(LatLng.checked(point.get("lat"), point.get("lng"), where))
+    if len(vertices) > 3 and vertices[0] == vertices[-1]:
+        vertices.pop()  # a closed ring is accepted; the closing vertex carries no information
+    polygon = Polygon(tuple(vertices))
+    problem = polygon_problem(polygon)
+    if problem:
+        raise InvalidInput(f"{field}.outline_polygon.vertices", problem)
+    return polygon
+
+
+def parse_volume4d(body: object, field: str = "volume4d") -> Volume4D:
+    """Volume4D from its F3548 JSON form; missing bounds mean unbounded."""
+    v4 = _mapping(body, field)
+    v3 = _mapping(v4.get("volume"), f"{field}.volume")
+    footprint = parse_footprint(v3, f"{field}.volume")
+    lower = _altitude_m(v3["altitude_lower"], f"{field}.volume.altitude_lower") if v3.get("altitude_lower") is not None else -INF
+    upper = _altitude_m(v3["altitude_upper"], f"{field}.volume.altitude_upper") if v3.get("altitude_upper") is not None else INF
+    if lower >= upper:
+        raise InvalidInput(f"{field}.volume.altitude_lower", f"altitude_lower {lower} m is not below altitude_upper {upper} m")
+    start = _time_s(v4["time_start"], f"{field}.time_start") if v4.get("time_start") is not None else -INF
+    end = _time_s(v4["time_end"], f"{field}.time_end") if v4.get("time_end") is not None else INF
+    if start >= end:
+        raise InvalidInput(f"{field}.time_end", "time_end is not after time_start")
+    return Volume4D(footprint, Interval(lower, upper), Interval(start, end))
+
+
+def _dump_footprint(footprint: Footprint) -> dict[str, Any]:
+    if isinstance(footprint, Circle):
+        return {"outline_circle": {
+            "center": {"lat": footprint.center.lat, "lng": footprint.center.lng},
+            "radius": {"value": footprint.radius_m, "units": "M"},
+        }}
+    return {"outline_polygon": {"vertices": [{"lat": v.lat, "lng": v.lng} for v in footprint.vertices]}}
+
+
+def dump_volume4d(volume: Volume4D) -> dict[str, Any]:
+    """The F3548 JSON form of a volume; unbounded sides are left out."""
+    v3: dict[str, Any] = _dump_footprint(volume.footprint)
+    if math.isfinite(volume.altitude_m.lower):
+        v3["altitude_lower"] = {"value": volume.altitude_m.lower, "reference": "W84", "units": "M"}
+    if math.isfinite(volume.altitude_m.upper):
+        v3["altitude_upper"] = {"value": volume.altitude_m.upper, "reference": "W84", "units": "M"}
+    out: dict[str, Any] = {"volume": v3}
+    if math.isfinite(volume.time_s.lower):
+        out["time_start"] = {"value": format_instant(volume.time_s.lower), "format": "RFC3339"}
+    if math.isfinite(volume.time_s.upper):
+        out["time_end"] = {"value": format_instant(volume.time_s.upper), "format": "RFC3339"}
+    return out

@@ -1,0 +1,49 @@
+"""Hotline values: notices to parties, acknowledgements with read-back, escalations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class NoticeReason(StrEnum):
+    CONFLICT = "conflict"
+    LATE_NOTICE = "late_notice"
+    NONCONFORMING = "nonconforming"
+
+
+class NoticeState(StrEnum):
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    ESCALATED = "escalated"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Tells `to_party` about declaration `about` at `about_version`, caused by `other` (if any).
+
+    Acknowledging reads back `about` and `about_version`: it says "I have seen this version",
+    not "I approve".
+    """
+
+    id: str
+    to_party: str
+    reason: NoticeReason
+    about: str
+    about_version: int
+    other: str | None
+    sent_at_s: float
+    deadline_s: float
+    state: NoticeState = NoticeState.SENT
+    acknowledged_at_s: float | None = None
+    escalated_at_s: float | None = None
+
+    def acknowledged(self, at_s: float) -> Notice:
+        return replace(self, state=NoticeState.ACKNOWLEDGED, acknowledged_at_s=at_s)
+
+    def escalated(self, at_s: float) -> Notice:
+        return replace(self, state=NoticeState.ESCALATED, escalated_at_s=at_s)
+
+    @property
+    def open(self) -> bool:
+        return self.state is not NoticeState.ACKNOWLEDGED
