@@ -1,0 +1,70 @@
+"""A dynamic 5-D R-tree over volumes: unit-vector box (3-D) x altitude band x time window.
+
+Broad phase only: `candidates` may return keys whose volumes do not overlap (boxes are
+conservative and closed), never miss one that does. Callers confirm with `volumes_intersect`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator
+from typing import Generic, TypeVar
+
+from rtree import index as rtree_index
+
+from .bounds import volume_box
+from .volume import Volume4D
+
+K = TypeVar("K", bound=Hashable)
+
+
+def _properties() -> rtree_index.Property:
+    properties = rtree_index.Property()
+    properties.dimension = 5
+    return properties
+
+
+class VolumeIndex(Generic[K]):
+    """Maps keys to volumes; a key may carry several volumes (an operation's list)."""
+
+    def __init__(self) -> None:
+        self._tree = rtree_index.Index(properties=_properties(), interleaved=False)
+        self._slots: dict[int, tuple[K, tuple[float, ...]]] = {}
+        self._by_key: dict[K, list[int]] = {}
+        self._next_slot = 0
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def add(self, key: K, volumes: Iterable[Volume4D]) -> None:
+        """Index `key`'s volumes (replacing any it had)."""
+        self.remove(key)
+        slots = []
+        for volume in volumes:
+            box = volume_box(volume)
+            slot = self._next_slot
+            self._next_slot += 1
+            self._tree.insert(slot, box)
+            self._slots[slot] = (key, box)
+            slots.append(slot)
+        self._by_key[key] = slots
+
+    def remove(self, key: K) -> None:
+        for slot in self._by_key.pop(key, []):
+            _, box = self._slots.pop(slot)
+            self._tree.delete(slot, box)
+
+    def candidates(self, volume: Volume4D) -> set[K]:
+        """Keys with a volume whose box meets this volume's box."""
+        return {self._slots[slot][0] for slot in self._tree.intersection(volume_box(volume))}
+
+    def candidates_any(self, volumes: Iterable[Volume4D]) -> set[K]:
+        found: set[K] = set()
+        for volume in volumes:
+            found |= self.candidates(volume)
+        return found
+
+    def keys(self) -> Iterator[K]:
+        return iter(self._by_key)
