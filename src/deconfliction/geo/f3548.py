@@ -55,7 +55,7 @@ def _time_s(value: object, field: str) -> float:
     return parse_instant(body["value"], f"{field}.value")
 
 
-def parse_footprint(volume3d: dict[str, Any], field: str) -> Footprint:
+def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool = True) -> Footprint:
     has_polygon = volume3d.get("outline_polygon") is not None
     has_circle = volume3d.get("outline_circle") is not None
     if has_polygon == has_circle:
@@ -79,17 +79,20 @@ def parse_footprint(volume3d: dict[str, Any], field: str) -> Footprint:
     if len(vertices) > 3 and vertices[0] == vertices[-1]:
         vertices.pop()  # a closed ring is accepted; the closing vertex carries no information
     polygon = Polygon(tuple(vertices))
-    problem = polygon_problem(polygon)
+    problem = polygon_problem(polygon) if check_shape else None
     if problem:
         raise InvalidInput(f"{field}.outline_polygon.vertices", problem)
     return polygon
 
 
-def parse_volume4d(body: object, field: str = "volume4d") -> Volume4D:
-    """Volume4D from its F3548 JSON form; missing bounds mean unbounded."""
+def parse_volume4d(body: object, field: str = "volume4d", *, check_shape: bool = True) -> Volume4D:
+    """Volume4D from its F3548 JSON form; missing bounds mean unbounded.
+
+    `check_shape=False` skips the polygon simplicity test, for volumes read back from our own store.
+    """
     v4 = _mapping(body, field)
     v3 = _mapping(v4.get("volume"), f"{field}.volume")
-    footprint = parse_footprint(v3, f"{field}.volume")
+    footprint = parse_footprint(v3, f"{field}.volume", check_shape=check_shape)
     lower = _altitude_m(v3["altitude_lower"], f"{field}.volume.altitude_lower") if v3.get("altitude_lower") is not None else -INF
     upper = _altitude_m(v3["altitude_upper"], f"{field}.volume.altitude_upper") if v3.get("altitude_upper") is not None else INF
     if lower >= upper:

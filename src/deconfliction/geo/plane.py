@@ -104,17 +104,22 @@ class LocalPlane:
 
 def densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
     """The polygon's vertices with points along each long geodesic edge, as (lats, lngs)."""
-    lats: list[float] = []
-    lngs: list[float] = []
     vertices = polygon.vertices
+    lats = np.array([v.lat for v in vertices])
+    lngs = np.array([v.lng for v in vertices])
+    _, _, lengths = WGS84.inv(lngs, lats, np.roll(lngs, -1), np.roll(lats, -1))
+    if float(np.max(lengths)) < 2 * DENSIFY_STEP_M:
+        return lats, lngs
+    out_lats: list[float] = []
+    out_lngs: list[float] = []
     for i, start in enumerate(vertices):
-        end = vertices[(i + 1) % len(vertices)]
-        lats.append(start.lat)
-        lngs.append(start.lng)
-        for lat, lng in _edge_points(start, end):
-            lats.append(lat)
-            lngs.append(lng)
-    return np.array(lats), np.array(lngs)
+        out_lats.append(start.lat)
+        out_lngs.append(start.lng)
+        if lengths[i] >= 2 * DENSIFY_STEP_M:
+            for lat, lng in _edge_points(start, vertices[(i + 1) % len(vertices)]):
+                out_lats.append(lat)
+                out_lngs.append(lng)
+    return np.array(out_lats), np.array(out_lngs)
 
 
 def _edge_points(start: LatLng, end: LatLng) -> list[tuple[float, float]]:

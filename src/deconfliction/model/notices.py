@@ -16,6 +16,7 @@ class NoticeState(StrEnum):
     SENT = "sent"
     ACKNOWLEDGED = "acknowledged"
     ESCALATED = "escalated"
+    SUPERSEDED = "superseded"  # the declaration changed; a notice about its new version replaces it
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,9 @@ class Notice:
     def escalated(self, at_s: float) -> Notice:
         return replace(self, state=NoticeState.ESCALATED, escalated_at_s=at_s)
 
+    def superseded(self) -> Notice:
+        return replace(self, state=NoticeState.SUPERSEDED)
+
     @property
     def open(self) -> bool:
-        return self.state is not NoticeState.ACKNOWLEDGED
+        return self.state in (NoticeState.SENT, NoticeState.ESCALATED)

@@ -1,0 +1,161 @@
+"""Scenario files (YAML or JSON): parties, declarations in the order made, acknowledgements.
+
+The whole file is validated before anything is replayed, so a bad declaration stores nothing;
+each error names the declaration, the field and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InvalidInput
+from ..geo import Volume4D, parse_duration, parse_instant, parse_volume4d
+from ..model import DeclarationKind, Party
+from ..service import Rules
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioDeclaration:
+    id: str
+    party: str
+    kind: DeclarationKind
+    priority: int
+    declared_at_s: float
+    volumes: tuple[Volume4D, ...]
+    purpose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioAcknowledgement:
+    party: str
+    notice_of: str
+    at_s: float
+    version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    rules: Rules
+    parties: tuple[Party, ...]
+    declarations: tuple[ScenarioDeclaration, ...]
+    acknowledgements: tuple[ScenarioAcknowledgement, ...]
+    until_s: float | None = None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        body = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise InvalidInput("file", f"{path} is not valid {'JSON' if str(path).endswith('.json') else 'YAML'}: {error}") from None
+    return parse_scenario(body)
+
+
+def _mapping(value: object, field: str, subject: str | None = None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidInput(field, f"expected a mapping, got {type(value).__name__}", subject)
+    return value
+
+
+def _list(value: object, field: str, subject: str | None = None) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput(field, f"expected a list, got {type(value).__name__}", subject)
+    return value
+
+
+def _text(value: object, field: str, subject: str | None = None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, "expected a non-empty string", subject)
+    return value
+
+
+def parse_scenario(body: object) -> Scenario:
+    root = _mapping(body, "scenario")
+    name = _text(root.get("name", "unnamed"), "name")
+    rules_body = _mapping(root.get("rules") or {}, "rules")
+    defaults = Rules()
+    rules = Rules(
+        min_notice_s=parse_duration(rules_body["min_notice"], "rules.min_notice") if "min_notice" in rules_body else defaults.min_notice_s,
+        ack_deadline_s=parse_duration(rules_body["ack_deadline"], "rules.ack_deadline") if "ack_deadline" in rules_body else defaults.ack_deadline_s,
+    )
+    parties: list[Party] = []
+    for i, raw in enumerate(_list(root.get("parties"), "parties")):
+        item = _mapping(raw, f"parties[{i}]")
+        party_id = _text(item.get("id"), f"parties[{i}].id")
+        if any(p.id == party_id for p in parties):
+            raise InvalidInput(f"parties[{i}].id", f"duplicate party id {party_id!r}")
+        parties.append(Party(party_id, str(item.get("name", ""))))
+    known = {p.id for p in parties}
+    declarations: list[ScenarioDeclaration] = []
+    for i, raw in enumerate(_list(root.get("declarations"), "declarations")):
+        declarations.append(_parse_declaration(raw, i, known, {d.id for d in declarations}))
+    acknowledgements = [
+        _parse_acknowledgement(raw, i, known, {d.id for d in declarations})
+        for i, raw in enumerate(_list(root.get("acknowledgements"), "acknowledgements"))
+    ]
+    until = parse_instant(root["until"], "until") if root.get("until") is not None else None
+    return Scenario(name, rules, tuple(parties), tuple(declarations), tuple(acknowledgements), until)
+
+
+def _parse_declaration(raw: object, index: int, parties: set[str], seen: set[str]) -> ScenarioDeclaration:
+    item = _mapping(raw, f"declarations[{index}]")
+    declaration_id = _text(item.get("id"), "id", f"declarations[{index}]")
+    subject = f"declaration {declaration_id}"
+    if declaration_id in seen:
+        raise InvalidInput("id", f"duplicate id {declaration_id!r}", subject)
+    party = _text(item.get("party"), "party", subject)
+    if party not in parties:
+        raise InvalidInput("party", f"unknown party {party!r}", subject)
+    kind_text = item.get("kind", "operation")
+    try:
+        kind = DeclarationKind(kind_text)
+    except ValueError:
+        raise InvalidInput("kind", f"expected 'operation' or 'constraint', got {kind_text!r}", subject) from None
+    priority = item.get("priority", 0)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise InvalidInput("priority", f"expected an integer, got {priority!r}", subject)
+    if "declared_at" not in item:
+        raise InvalidInput("declared_at", "missing", subject)
+    try:
+        declared_at = parse_instant(item["declared_at"], "declared_at")
+    except InvalidInput as error:
+        raise error.within(subject) from None
+    raw_volumes = _list(item.get("volumes"), "volumes", subject)
+    if not raw_volumes:
+        raise InvalidInput("volumes", "at least one volume is required", subject)
+    volumes = []
+    for j, raw_volume in enumerate(raw_volumes):
+        try:
+            volume = parse_volume4d(raw_volume, f"volumes[{j}]")
+        except InvalidInput as error:
+            raise error.within(subject) from None
+        if kind is DeclarationKind.OPERATION and not (math.isfinite(volume.time_s.lower) and math.isfinite(volume.time_s.upper)):
+            raise InvalidInput(f"volumes[{j}].time_start", "an operation's volumes need time_start and time_end", subject)
+        volumes.append(volume)
+    return ScenarioDeclaration(declaration_id, party, kind, priority, declared_at, tuple(volumes), str(item.get("purpose", "")))
+
+
+def _parse_acknowledgement(raw: object, index: int, parties: set[str], declarations: set[str]) -> ScenarioAcknowledgement:
+    where = f"acknowledgements[{index}]"
+    item = _mapping(raw, where)
+    party = _text(item.get("party"), f"{where}.party")
+    if party not in parties:
+        raise InvalidInput(f"{where}.party", f"unknown party {party!r}")
+    notice_of = _text(item.get("notice_of"), f"{where}.notice_of")
+    if notice_of not in declarations:
+        raise InvalidInput(f"{where}.notice_of", f"unknown declaration {notice_of!r}")
+    version = item.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise InvalidInput(f"{where}.version", f"expected an integer, got {version!r}")
+    if "at" not in item:
+        raise InvalidInput(f"{where}.at", "missing")
+    return ScenarioAcknowledgement(party, notice_of, parse_instant(item["at"], f"{where}.at"), version)

@@ -1,0 +1,89 @@
+"""Conflicts between declarations: the broad phase on a volume index, the narrow phase exact."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ..geo import Volume4D, volumes_overlap
+from ..geo.index import VolumeIndex
+from ..model import Conflict, Declaration, OperationState, VolumeOverlap
+
+
+def can_conflict(a: Declaration, b: Declaration) -> bool:
+    """Different parties, at least one operation, neither an ended operation."""
+    if a.party == b.party or a.id == b.id:
+        return False
+    if not (a.is_operation or b.is_operation):
+        return False
+    return not any(d.is_operation and d.state is OperationState.ENDED for d in (a, b))
+
+
+def conflict_between(a: Declaration, b: Declaration) -> Conflict | None:
+    """The conflict of two declarations with every overlapping volume pair, or None."""
+    if a.id > b.id:
+        a, b = b, a
+    pairs = []
+    for i, va in enumerate(a.volumes):
+        for j, vb in enumerate(b.volumes):
+            overlap = volumes_overlap(va, vb)
+            if overlap is not None:
+                pairs.append(VolumeOverlap(i, j, overlap))
+    if not pairs:
+        return None
+    return Conflict(a.id, b.id, a.version, b.version, tuple(pairs))
+
+
+class DeclarationSet:
+    """The declarations in force, indexed in 4D. Pure: an in-memory value the shells load and feed."""
+
+    def __init__(self, declarations: Iterable[Declaration] = ()) -> None:
+        self._declarations: dict[str, Declaration] = {}
+        self._index: VolumeIndex[str] = VolumeIndex()
+        for declaration in declarations:
+            self.put(declaration)
+
+    def __len__(self) -> int:
+        return len(self._declarations)
+
+    def __contains__(self, declaration_id: object) -> bool:
+        return declaration_id in self._declarations
+
+    def __iter__(self) -> Iterator[Declaration]:
+        return iter(self._declarations.values())
+
+    def get(self, declaration_id: str) -> Declaration | None:
+        return self._declarations.get(declaration_id)
+
+    def put(self, declaration: Declaration) -> None:
+        self._declarations[declaration.id] = declaration
+        self._index.add(declaration.id, declaration.volumes)
+
+    def remove(self, declaration_id: str) -> None:
+        self._declarations.pop(declaration_id, None)
+        self._index.remove(declaration_id)
+
+    def candidates(self, declaration: Declaration) -> list[Declaration]:
+        """Declarations whose boxes meet this one's (broad phase only)."""
+        keys = self._index.candidates_any(declaration.volumes)
+        return [self._declarations[k] for k in sorted(keys) if k != declaration.id]
+
+    def candidates_near(self, volumes: Iterable[Volume4D]) -> list[Declaration]:
+        keys = self._index.candidates_any(volumes)
+        return [self._declarations[k] for k in sorted(keys)]
+
+    def conflicts_of(self, declaration: Declaration) -> list[Conflict]:
+        """Every conflict `declaration` would have with the declarations in force (it need not be in the set)."""
+        found = []
+        for other in self.candidates(declaration):
+            if can_conflict(declaration, other):
+                conflict = conflict_between(declaration, other)
+                if conflict is not None:
+                    found.append(conflict)
+        return sorted(found, key=lambda c: c.key)
+
+    def all_conflicts(self) -> list[Conflict]:
+        seen: dict[tuple[str, str], Conflict] = {}
+        for declaration in self._declarations.values():
+            for conflict in self.conflicts_of(declaration):
+                seen.setdefault(conflict.key, conflict)
+        return [seen[k] for k in sorted(seen)]
