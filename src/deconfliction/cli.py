@@ -1,8 +1,23 @@
-"""The `deconfliction` command: a thin shell over the service and the engines."""
+"""The `deconfliction` command: a thin shell over the service and the engines.
+
+Errors of the package's own tree print one line naming the field and the reason and exit 2.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
 import typer
+from rich.console import Console
+
+from .errors import DeconflictionError
+from .store import Database, ledger_repo, sqlite_url
 
 app = typer.Typer(
     name="deconfliction",
@@ -10,8 +25,109 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+ledger_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+T = TypeVar("T")
+DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite file to keep (default: a temporary one).")]
 
 
 @app.callback()
 def main() -> None:
     """Declare 4D volumes, find conflicts, notify and acknowledge, keep a tamper-evident log."""
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except DeconflictionError as error:
+        raise _fail(error.message) from None
+    except OSError as error:
+        raise _fail(f"{getattr(error, 'filename', '') or ''}: {error.strerror or error}") from None
+
+
+def _replay_and_report(path: Path, db: Path | None, as_json: bool) -> None:
+    from .report import render
+    from .sim.replay import replay
+    from .sim.scenario import load_scenario
+
+    scenario = _guarded(lambda: load_scenario(path))
+    if db is not None and db.exists():
+        raise _fail(f"--db: {db} already exists; a replay starts from an empty store")
+    with tempfile.TemporaryDirectory() as scratch:
+        database = Database(sqlite_url(db if db is not None else Path(scratch) / "replay.db"))
+        try:
+            report = _guarded(lambda: replay(scenario, database))
+        finally:
+            database.close()
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_json(), indent=2) + "\n")
+    else:
+        render(report, Console())
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Replay a scenario: conflicts, late notices, notices and acknowledgements, advice."""
+    if not file.is_file():
+        raise _fail(f"FILE: {file} does not exist")
+    _replay_and_report(file, db, as_json)
+
+
+@app.command()
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")] = False,
+    db: DbOption = None,
+) -> None:
+    """The eastern Mediterranean demo: two air forces, a relief agency, a hospital and a convoy."""
+    scenario = resources.files("deconfliction") / "scenarios" / "eastern_mediterranean.yaml"
+    with resources.as_file(scenario) as path:
+        _replay_and_report(path, db, as_json)
+
+
+def _open_existing(db: Path) -> Database:
+    if not db.is_file():
+        raise _fail(f"--db: {db} does not exist")
+    return Database(sqlite_url(db))
+
+
+@ledger_app.command("verify")
+def ledger_verify(db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db")) -> None:
+    """Check every link of the hash chain; exit 1 if any entry was edited, removed or reordered."""
+    database = _open_existing(db)
+    with database.read() as connection:
+        result = ledger_repo.verify(connection)
+    database.close()
+    console = Console()
+    if result.ok:
+        console.print(f"[green]ledger verified[/]: {result.entries} entries, head {result.head_hash}")
+        return
+    console.print(f"[bold red]ledger BROKEN[/] at entry {result.first_bad_seq}: {result.reason}")
+    raise typer.Exit(1)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db"),
+    out: Annotated[Path | None, typer.Option("--out", help="JSON Lines file (default: standard output).")] = None,
+) -> None:
+    """Write every entry as JSON Lines, in order, with its hashes, for an inquiry."""
+    database = _open_existing(db)
+    stream: Any = out.open("w", encoding="utf-8") if out else sys.stdout
+    try:
+        with database.read() as connection:
+            for entry in ledger_repo.entries(connection):
+                stream.write(json.dumps(entry.as_json(), sort_keys=True, ensure_ascii=False) + "\n")
+    finally:
+        if out:
+            stream.close()
+        database.close()
