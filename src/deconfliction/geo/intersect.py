@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import shapely
+import shapely.errors
 
 from .plane import WGS84, LocalPlane, centre_of, geodesic_area_m2
 from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
@@ -26,9 +27,17 @@ def geodesic_distance_m(a: LatLng, b: LatLng) -> float:
     return float(WGS84.inv(a.lng, a.lat, b.lng, b.lat)[2])
 
 
+def _intersection(shape_a: shapely.Geometry, shape_b: shapely.Geometry) -> shapely.Geometry:
+    try:
+        return shapely.intersection(shape_a, shape_b)
+    except shapely.errors.GEOSException:
+        # Validated footprints are simple; this guards rounding at near-coincident edges.
+        return shapely.intersection(shapely.make_valid(shape_a), shapely.make_valid(shape_b))
+
+
 def _plan_intersection(a: Footprint, b: Footprint) -> tuple[LocalPlane, shapely.Geometry]:
     plane = LocalPlane(centre_of(a, b))
-    return plane, shapely.intersection(plane.shape(a), plane.shape(b))
+    return plane, _intersection(plane.shape(a), plane.shape(b))
 
 
 def footprints_overlap(a: Footprint, b: Footprint) -> bool:
@@ -40,7 +49,7 @@ def footprints_overlap(a: Footprint, b: Footprint) -> bool:
     shape_a, shape_b = plane.shape(a), plane.shape(b)
     if not shapely.relate_pattern(shape_a, shape_b, "T********"):
         return False
-    return shapely.intersection(shape_a, shape_b).area > NOISE_AREA_M2
+    return _intersection(shape_a, shape_b).area > NOISE_AREA_M2
 
 
 def plan_overlap_area_m2(a: Footprint, b: Footprint) -> float:
