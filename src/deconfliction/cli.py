@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from .cli_serve import serve
 from .errors import DeconflictionError
 from .store import Database, ledger_repo, sqlite_url
 
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 ledger_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.command("serve")(serve)
 
 T = TypeVar("T")
 DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite file to keep (default: a temporary one).")]

@@ -86,3 +86,59 @@ ledger_head = Table(
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# -- ASTM F3548-21 DSS (migration 0002) -------------------------------------------------------
+# Extents are stored as JSON lists of F3548 Volume4D with times as POSIX seconds (lossless).
+
+dss_operational_intents = Table(
+    "dss_operational_intents", metadata,
+    Column("id", String, primary_key=True),
+    Column("manager", String, nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("state", String, nullable=False),
+    Column("ovn", String, nullable=False),
+    Column("uss_base_url", Text, nullable=False),
+    Column("subscription_id", String),
+    Column("extents", Text, nullable=False),
+    Column("updated_at_s", Float, nullable=False),
+)
+
+dss_constraints = Table(
+    "dss_constraints", metadata,
+    Column("id", String, primary_key=True),
+    Column("manager", String, nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("ovn", String, nullable=False),
+    Column("uss_base_url", Text, nullable=False),
+    Column("extents", Text, nullable=False),
+    Column("updated_at_s", Float, nullable=False),
+)
+
+dss_subscriptions = Table(
+    "dss_subscriptions", metadata,
+    Column("id", String, primary_key=True),
+    Column("manager", String, nullable=False, index=True),
+    Column("version", String, nullable=False),
+    Column("notification_index", Integer, nullable=False),
+    Column("uss_base_url", Text, nullable=False),
+    Column("notify_for_operational_intents", Integer, nullable=False),
+    Column("notify_for_constraints", Integer, nullable=False),
+    Column("implicit", Integer, nullable=False),
+    Column("extents", Text, nullable=False),
+    Column("updated_at_s", Float, nullable=False),
+)
+
+dss_uss_availability = Table(
+    "dss_uss_availability", metadata,
+    Column("uss", String, primary_key=True),
+    Column("availability", String, nullable=False),
+    Column("version", String, nullable=False),
+)
+
+dss_reports = Table(
+    "dss_reports", metadata,
+    Column("id", String, primary_key=True),
+    Column("reporter", String, nullable=False),
+    Column("at_s", Float, nullable=False),
+    Column("body", Text, nullable=False),
+)

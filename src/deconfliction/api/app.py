@@ -1,0 +1,49 @@
+"""The FastAPI application: the F3548-21 DSS under /dss/v1, OpenAPI docs at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ..store import Database, sqlite_url
+from . import errors
+from .auth import TokenVerifier, load_keys
+from .dss_service import DssService
+from .routes import constraints, misc, oir, subscriptions
+from .settings import Settings
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+    """The app for these settings; it opens (and migrates) the database when it starts.
+
+    Raises InvalidInput before anything starts when no trusted key or issuer is configured.
+    """
+    settings.check_trust()
+    verifier = TokenVerifier(load_keys(settings.public_keys, settings.jwks_file),
+                             issuers=settings.issuers, audiences=settings.accepted_audiences())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = database or Database(sqlite_url(settings.db))
+        app.state.dss = DssService(db)
+        try:
+            yield
+        finally:
+            if database is None:
+                db.close()
+
+    app = FastAPI(
+        title="deconfliction DSS",
+        summary="ASTM F3548-21 Discovery and Synchronization Service with exact 4D matching",
+        version="1.0.0",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.verifier = verifier
+    errors.install(app)
+    for module in (oir, constraints, subscriptions, misc):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,106 @@
+"""Bearer tokens: RS256 JWTs verified against configured keys, issuer and audience; the scopes
+each operation accepts come from the F3548 OpenAPI file (see `scopes.py`).
+
+401: no token, a token that fails verification, or one granting no scope at all (what the
+InterUSS suite expects for a "missing scope"). 403: a valid token without an accepted scope.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from jwt.algorithms import RSAAlgorithm
+
+from ..dss import Caller
+from ..dss.errors import Unauthenticated
+from ..errors import InvalidInput, PermissionDenied
+from .scopes import OPERATION_SCOPES
+
+# Verified tokens, by their text: a USS reuses one token for many calls, and RS256
+# verification is the costliest step of a request. Expiry is still checked on every use.
+CACHE_SIZE = 4096
+LEEWAY_S = 5.0
+
+
+def load_keys(pem_files: Sequence[Path], jwks_file: Path | None) -> list[Any]:
+    keys: list[Any] = []
+    for path in pem_files:
+        try:
+            keys.append(load_pem_public_key(Path(path).read_bytes()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise InvalidInput("public_keys", f"cannot read public key {path}: {exc}") from None
+    if jwks_file is not None:
+        try:
+            document = json.loads(Path(jwks_file).read_text())
+            keys.extend(RSAAlgorithm.from_jwk(json.dumps(k)) for k in document["keys"] if k.get("kty") == "RSA")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InvalidInput("jwks_file", f"cannot read JWKS {jwks_file}: {exc}") from None
+    return keys
+
+
+class TokenVerifier:
+    def __init__(self, keys: list[Any], *, issuers: Sequence[str], audiences: Sequence[str]) -> None:
+        if not keys:
+            raise InvalidInput("public_keys", "no trusted key")
+        self._keys = keys
+        self._issuers = list(issuers)
+        self._audiences = list(audiences)
+        self._cache: OrderedDict[str, tuple[str, frozenset[str], float]] = OrderedDict()
+
+    def verify(self, authorization: str | None) -> tuple[str, frozenset[str]]:
+        """(subject, scopes) of a valid bearer token; raises Unauthenticated otherwise."""
+        if not authorization:
+            raise Unauthenticated("missing Authorization header with a bearer access token")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        token = token.strip()
+        cached = self._cache.get(token)
+        if cached is not None:
+            subject, scopes, exp = cached
+            if exp + LEEWAY_S < time.time():
+                del self._cache[token]
+                raise Unauthenticated("the access token has expired")
+            return subject, scopes
+        claims = self._decode(token)
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise Unauthenticated("the access token has no subject (sub)")
+        scope_claim = claims.get("scope", "")
+        scopes = frozenset(scope_claim.split()) if isinstance(scope_claim, str) else frozenset()
+        self._cache[token] = (subject, scopes, float(claims["exp"]))
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return subject, scopes
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        last: Exception | None = None
+        for key in self._keys:
+            try:
+                return jwt.decode(
+                    token, key, algorithms=["RS256"], audience=self._audiences, issuer=self._issuers,
+                    leeway=LEEWAY_S, options={"require": ["exp", "iss", "aud", "sub"]},
+                )
+            except jwt.InvalidSignatureError as exc:
+                last = exc  # maybe another trusted key signed it
+            except jwt.PyJWTError as exc:
+                raise Unauthenticated(f"invalid access token: {exc}") from None
+        raise Unauthenticated(f"invalid access token: {last}")
+
+    def caller(self, authorization: str | None, operation: str) -> Caller:
+        """The caller of `operation`, if the token grants one of the scope sets it accepts."""
+        subject, scopes = self.verify(authorization)
+        if not scopes:
+            raise Unauthenticated("the access token grants no scope")
+        alternatives = OPERATION_SCOPES[operation]
+        if not any(required <= scopes for required in alternatives):
+            wanted = " or ".join("+".join(sorted(r)) for r in alternatives)
+            raise PermissionDenied(f"{operation} requires the scope {wanted}")
+        return Caller(manager=subject, scopes=scopes)

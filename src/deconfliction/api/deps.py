@@ -1,0 +1,33 @@
+"""Dependencies of the DSS routes, as `Annotated` aliases: the service and the authorized caller."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Path, Request
+
+from ..dss import Caller
+from .dss_service import DssService
+
+UUID_V4 = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+
+
+def _service(request: Request) -> DssService:
+    service: DssService = request.app.state.dss
+    return service
+
+
+Service = Annotated[DssService, Depends(_service)]
+EntityId = Annotated[str, Path(pattern=UUID_V4, description="EntityID (UUIDv4)")]
+
+
+def authorized(operation: str) -> Any:
+    """A dependency giving the caller of `operation` (401/403 when the token does not allow it)."""
+
+    def dependency(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+        caller: Caller = request.app.state.verifier.caller(authorization, operation)
+        request.state.manager = caller.manager  # lets the error handler hide others' OVNs
+        return caller
+
+    dependency.__name__ = f"authorized_{operation}"
+    return Depends(dependency)

@@ -1,0 +1,81 @@
+"""/dss/v1/constraint_references: query, get, create, update, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from ...dss import Caller
+from ...dss.common import check_area
+from ...dss.constraints import delete_constraint, put_constraint
+from ...errors import InvalidInput, NotFound
+from ..deps import EntityId, Service, authorized
+from ..wire import PutConstraintReferenceParameters, QueryParameters, constraint_json, subscribers_json
+
+router = APIRouter(prefix="/dss/v1/constraint_references", tags=["Constraint references"])
+
+
+@router.post("/query", operation_id="queryConstraintReferences")
+async def query(body: QueryParameters, service: Service,
+                caller: Annotated[Caller, authorized("queryConstraintReferences")]) -> JSONResponse:
+    if body.area_of_interest is None:
+        raise InvalidInput("area_of_interest", "missing")
+    volume = body.area_of_interest.to_volume("area_of_interest")
+    check_area((volume,), "area_of_interest")
+    with service.reading() as registry:
+        refs = [constraint_json(c, viewer=caller.manager, registry=registry)
+                for c in registry.constraints_in((volume,))]
+    return JSONResponse({"constraint_references": refs})
+
+
+@router.get("/{entityid}", operation_id="getConstraintReference")
+async def get(entityid: EntityId, service: Service,
+              caller: Annotated[Caller, authorized("getConstraintReference")]) -> JSONResponse:
+    with service.reading() as registry:
+        cr = registry.constraints.get(entityid)
+        if cr is None:
+            raise NotFound(f"constraint {entityid} does not exist")
+        return JSONResponse({"constraint_reference": constraint_json(cr, viewer=caller.manager, registry=registry)})
+
+
+def _written(service: Service, caller: Caller, outcome: Any, status: int) -> JSONResponse:
+    with service.reading() as registry:
+        body = {"subscribers": subscribers_json(outcome.subscribers),
+                "constraint_reference": constraint_json(outcome.result, viewer=caller.manager, registry=registry)}
+    return JSONResponse(body, status_code=status)
+
+
+@router.put("/{entityid}", operation_id="createConstraintReference", status_code=201)
+async def create(entityid: EntityId, body: PutConstraintReferenceParameters, service: Service,
+                 caller: Annotated[Caller, authorized("createConstraintReference")]) -> JSONResponse:
+    extents = body.volumes()
+    outcome = service.write("dss.constraint.create", caller, lambda registry, now_s: put_constraint(
+        registry, caller, entityid, None, extents=extents, uss_base_url=body.uss_base_url, now_s=now_s,
+        tokens=service.tokens))
+    return _written(service, caller, outcome, 201)
+
+
+@router.put("/{entityid}/{ovn}", operation_id="updateConstraintReference")
+async def update(entityid: EntityId, ovn: str, body: PutConstraintReferenceParameters, service: Service,
+                 caller: Annotated[Caller, authorized("updateConstraintReference")]) -> JSONResponse:
+    extents = body.volumes()
+    outcome = service.write("dss.constraint.update", caller, lambda registry, now_s: put_constraint(
+        registry, caller, entityid, ovn, extents=extents, uss_base_url=body.uss_base_url, now_s=now_s,
+        tokens=service.tokens))
+    return _written(service, caller, outcome, 200)
+
+
+@router.delete("/{entityid}/{ovn}", operation_id="deleteConstraintReference")
+async def delete(entityid: EntityId, ovn: str, service: Service,
+                 caller: Annotated[Caller, authorized("deleteConstraintReference")]) -> JSONResponse:
+    outcome = service.write("dss.constraint.delete", caller, lambda registry, now_s: delete_constraint(
+        registry, caller, entityid, ovn, now_s=now_s))
+    return _written(service, caller, outcome, 200)
+
+
+@router.put("/{entityid}/", include_in_schema=False)
+@router.delete("/{entityid}/", include_in_schema=False)
+async def missing_ovn(entityid: str) -> JSONResponse:
+    return JSONResponse({"message": f"ovn: missing in the path of constraint {entityid}"}, status_code=400)

@@ -1,0 +1,78 @@
+"""/dss/v1/operational_intent_references: query, get, create, update, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from ...dss import Caller
+from ...dss.common import check_area
+from ...dss.oir import delete_oir, put_oir
+from ...errors import InvalidInput, NotFound
+from ..deps import EntityId, Service, authorized
+from ..wire import PutOperationalIntentReferenceParameters, QueryParameters, oir_json, subscribers_json
+
+router = APIRouter(prefix="/dss/v1/operational_intent_references", tags=["Operational intent references"])
+
+
+@router.post("/query", operation_id="queryOperationalIntentReferences")
+async def query(body: QueryParameters, service: Service,
+                caller: Annotated[Caller, authorized("queryOperationalIntentReferences")]) -> JSONResponse:
+    if body.area_of_interest is None:
+        raise InvalidInput("area_of_interest", "missing")
+    volume = body.area_of_interest.to_volume("area_of_interest")
+    check_area((volume,), "area_of_interest")
+    with service.reading() as registry:
+        refs = [oir_json(o, viewer=caller.manager, registry=registry) for o in registry.oirs_in((volume,))]
+    return JSONResponse({"operational_intent_references": refs})
+
+
+@router.get("/{entityid}", operation_id="getOperationalIntentReference")
+async def get(entityid: EntityId, service: Service,
+              caller: Annotated[Caller, authorized("getOperationalIntentReference")]) -> JSONResponse:
+    with service.reading() as registry:
+        oir = registry.oirs.get(entityid)
+        if oir is None:
+            raise NotFound(f"operational intent {entityid} does not exist")
+        return JSONResponse({"operational_intent_reference": oir_json(oir, viewer=caller.manager, registry=registry)})
+
+
+def _written(service: Service, caller: Caller, outcome: Any, status: int) -> JSONResponse:
+    with service.reading() as registry:
+        body = {"subscribers": subscribers_json(outcome.subscribers),
+                "operational_intent_reference": oir_json(outcome.result, viewer=caller.manager, registry=registry)}
+    return JSONResponse(body, status_code=status)
+
+
+@router.put("/{entityid}", operation_id="createOperationalIntentReference", status_code=201)
+async def create(entityid: EntityId, body: PutOperationalIntentReferenceParameters, service: Service,
+                 caller: Annotated[Caller, authorized("createOperationalIntentReference")]) -> JSONResponse:
+    request = body.to_request()
+    outcome = service.write("dss.operational_intent.create", caller, lambda registry, now_s: put_oir(
+        registry, caller, entityid, None, request, now_s=now_s, tokens=service.tokens))
+    return _written(service, caller, outcome, 201)
+
+
+@router.put("/{entityid}/{ovn}", operation_id="updateOperationalIntentReference")
+async def update(entityid: EntityId, ovn: str, body: PutOperationalIntentReferenceParameters, service: Service,
+                 caller: Annotated[Caller, authorized("updateOperationalIntentReference")]) -> JSONResponse:
+    request = body.to_request()
+    outcome = service.write("dss.operational_intent.update", caller, lambda registry, now_s: put_oir(
+        registry, caller, entityid, ovn, request, now_s=now_s, tokens=service.tokens))
+    return _written(service, caller, outcome, 200)
+
+
+@router.delete("/{entityid}/{ovn}", operation_id="deleteOperationalIntentReference")
+async def delete(entityid: EntityId, ovn: str, service: Service,
+                 caller: Annotated[Caller, authorized("deleteOperationalIntentReference")]) -> JSONResponse:
+    outcome = service.write("dss.operational_intent.delete", caller, lambda registry, now_s: delete_oir(
+        registry, caller, entityid, ovn, now_s=now_s))
+    return _written(service, caller, outcome, 200)
+
+
+@router.put("/{entityid}/", include_in_schema=False)
+@router.delete("/{entityid}/", include_in_schema=False)
+async def missing_ovn(entityid: str) -> JSONResponse:
+    return JSONResponse({"message": f"ovn: missing in the path of operational intent {entityid}"}, status_code=400)

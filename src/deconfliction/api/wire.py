@@ -1,0 +1,184 @@
+"""F3548-21 wire bodies: pydantic models for requests (they give /docs its schemas and reject
+malformed bodies naming the field), and renderers from entities to response JSON.
+
+Geometry is converted once, here, by the engine's own parser (`geo.parse_volume4d`), so the
+DSS matches with exactly the volumes the engine would. Unknown fields are ignored, as the
+OpenAPI file asks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..dss import (
+    NULL_SUBSCRIPTION_ID, ConstraintRef, OpIntentRef, OpIntentState, Registry, SubscriberToNotify, Subscription,
+)
+from ..dss.availability import current_availability
+from ..dss.oir import NewSubscription, PutOirRequest
+from ..dss.subscriptions import PutSubscriptionRequest
+from ..geo import Volume4D, format_instant, parse_volume4d
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class LatLngPoint(_Model):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+
+class PolygonModel(_Model):
+    vertices: list[LatLngPoint] = Field(min_length=3)
+
+
+class Radius(_Model):
+    value: float = Field(gt=0)
+    units: Literal["M"] = "M"
+
+
+class CircleModel(_Model):
+    center: LatLngPoint
+    radius: Radius
+
+
+class Altitude(_Model):
+    value: float = Field(ge=-8000, le=100000)
+    reference: Literal["W84"] = "W84"
+    units: Literal["M"] = "M"
+
+
+class Volume3DModel(_Model):
+    outline_circle: CircleModel | None = None
+    outline_polygon: PolygonModel | None = None
+    altitude_lower: Altitude | None = None
+    altitude_upper: Altitude | None = None
+
+
+class TimeModel(_Model):
+    value: str
+    format: Literal["RFC3339"] = "RFC3339"
+
+
+class Volume4DModel(_Model):
+    volume: Volume3DModel
+    time_start: TimeModel | None = None
+    time_end: TimeModel | None = None
+
+    def to_volume(self, field: str) -> Volume4D:
+        return parse_volume4d(self.model_dump(exclude_none=True), field)
+
+
+class QueryParameters(_Model):
+    area_of_interest: Volume4DModel | None = None
+
+
+class ImplicitSubscriptionParameters(_Model):
+    uss_base_url: str = Field(min_length=1)
+    notify_for_constraints: bool = False
+
+
+class PutOperationalIntentReferenceParameters(_Model):
+    extents: list[Volume4DModel] = Field(min_length=1)
+    key: list[str] | None = None
+    state: OpIntentState
+    uss_base_url: str = Field(min_length=1)
+    subscription_id: str | None = None
+    new_subscription: ImplicitSubscriptionParameters | None = None
+
+    def to_request(self) -> PutOirRequest:
+        extents = tuple(v.to_volume(f"extents[{i}]") for i, v in enumerate(self.extents))
+        new = self.new_subscription
+        return PutOirRequest(
+            extents=extents, key=frozenset(self.key or ()), state=self.state, uss_base_url=self.uss_base_url,
+            subscription_id=self.subscription_id or None,
+            new_subscription=NewSubscription(new.uss_base_url, new.notify_for_constraints) if new else None,
+        )
+
+
+class PutConstraintReferenceParameters(_Model):
+    extents: list[Volume4DModel] = Field(min_length=1)
+    uss_base_url: str = Field(min_length=1)
+
+    def volumes(self) -> tuple[Volume4D, ...]:
+        return tuple(v.to_volume(f"extents[{i}]") for i, v in enumerate(self.extents))
+
+
+class PutSubscriptionParameters(_Model):
+    extents: Volume4DModel
+    uss_base_url: str = Field(min_length=1)
+    notify_for_operational_intents: bool = False
+    notify_for_constraints: bool = False
+
+    def to_request(self) -> PutSubscriptionRequest:
+        return PutSubscriptionRequest(
+            extents=self.extents.to_volume("extents"), uss_base_url=self.uss_base_url,
+            notify_for_operational_intents=self.notify_for_operational_intents,
+            notify_for_constraints=self.notify_for_constraints,
+        )
+
+
+class SetUssAvailabilityStatusParameters(_Model):
+    old_version: str = ""
+    availability: Literal["Unknown", "Normal", "Down"]
+
+
+class ErrorReport(_Model):
+    model_config = ConfigDict(extra="allow")
+    report_id: str | None = None
+    exchange: dict[str, Any]
+
+
+# -- responses ------------------------------------------------------------------------------
+
+def time_json(seconds: float) -> dict[str, str]:
+    return {"value": format_instant(seconds), "format": "RFC3339"}
+
+
+def oir_json(oir: OpIntentRef, *, viewer: str, registry: Registry) -> dict[str, Any]:
+    """The reference; its OVN only for its manager (others get it from the manager's details)."""
+    body: dict[str, Any] = {
+        "id": oir.id, "manager": oir.manager,
+        "uss_availability": current_availability(registry, oir.manager).availability.value,
+        "version": oir.version, "state": oir.state.value,
+        "time_start": time_json(oir.time_start_s), "time_end": time_json(oir.time_end_s),
+        "uss_base_url": oir.uss_base_url, "subscription_id": oir.subscription_id or NULL_SUBSCRIPTION_ID,
+    }
+    if oir.manager == viewer:
+        body["ovn"] = oir.ovn
+    return body
+
+
+def constraint_json(cr: ConstraintRef, *, viewer: str, registry: Registry) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": cr.id, "manager": cr.manager,
+        "uss_availability": current_availability(registry, cr.manager).availability.value,
+        "version": cr.version, "time_start": time_json(cr.time_start_s), "time_end": time_json(cr.time_end_s),
+        "uss_base_url": cr.uss_base_url,
+    }
+    if cr.manager == viewer:
+        body["ovn"] = cr.ovn
+    return body
+
+
+def subscription_json(sub: Subscription, *, registry: Registry) -> dict[str, Any]:
+    return {
+        "id": sub.id, "version": sub.version, "notification_index": sub.notification_index,
+        "time_start": time_json(sub.time_start_s), "time_end": time_json(sub.time_end_s),
+        "uss_base_url": sub.uss_base_url,
+        "notify_for_operational_intents": sub.notify_for_operational_intents,
+        "notify_for_constraints": sub.notify_for_constraints,
+        "implicit_subscription": sub.implicit,
+        "dependent_operational_intents": [o.id for o in registry.dependents(sub.id)],
+    }
+
+
+def subscribers_json(subscribers: tuple[SubscriberToNotify, ...]) -> list[dict[str, Any]]:
+    return [
+        {"uss_base_url": s.uss_base_url,
+         "subscriptions": [{"subscription_id": st.subscription_id, "notification_index": st.notification_index}
+                           for st in s.subscriptions]}
+        for s in subscribers
+    ]

@@ -1,0 +1,42 @@
+"""`deconfliction serve`: the F3548-21 DSS over HTTP (uvicorn), configured by one Settings object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import DeconflictionError
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (env DECONFLICTION_HOST; default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env DECONFLICTION_PORT; default 8082)")] = None,
+    db: Annotated[Path | None, typer.Option(help="SQLite file (env DECONFLICTION_DB; default ./deconfliction.db)")] = None,
+    public_key: Annotated[list[Path] | None, typer.Option(
+        "--public-key", help="PEM public key trusted for RS256 tokens (repeatable) (env DECONFLICTION_PUBLIC_KEYS)")] = None,
+    jwks_file: Annotated[Path | None, typer.Option(help="JWKS file of trusted keys (env DECONFLICTION_JWKS_FILE)")] = None,
+    issuer: Annotated[list[str] | None, typer.Option(
+        "--issuer", help="Accepted token issuer, `iss` (repeatable) (env DECONFLICTION_ISSUERS)")] = None,
+    audience: Annotated[list[str] | None, typer.Option(
+        "--audience", help="Accepted token audience, `aud` (repeatable; default: the host served)")] = None,
+    log_level: Annotated[str | None, typer.Option(help="uvicorn log level (default warning)")] = None,
+) -> None:
+    """Serve the ASTM F3548-21 DSS at http://HOST:PORT/dss/v1 (docs at /docs)."""
+    import uvicorn
+
+    from .api import Settings, create_app
+
+    flags: dict[str, Any] = {
+        "host": host, "port": port, "db": db, "public_keys": public_key or None, "jwks_file": jwks_file,
+        "issuers": issuer or None, "audiences": audience or None, "log_level": log_level,
+    }
+    try:
+        settings = Settings(**{k: v for k, v in flags.items() if v is not None})
+        app = create_app(settings)
+    except DeconflictionError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"DSS on http://{settings.host}:{settings.port}/dss/v1 (docs /docs), database {settings.db}")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)

@@ -1,0 +1,157 @@
+"""What every DSS decision shares: the caller, fresh tokens, limits, notification of subscribers.
+
+Decisions are functions of (registry as read, caller, request, now) returning an `Outcome`:
+the change to commit and what to answer. They raise the package's errors and touch no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from ..errors import InvalidInput, PermissionDenied
+from ..geo import Circle, Volume4D
+from ..geo.plane import WGS84
+from .entities import Subscription, SubscriberToNotify, SubscriptionState
+from .errors import AreaTooLarge
+from .registry import Change, Registry
+
+T = TypeVar("T")
+
+# Scopes of F3548-21 (the OpenAPI file's `Authority` scheme).
+SC = "utm.strategic_coordination"
+CM = "utm.constraint_management"
+CP = "utm.constraint_processing"
+CMSA = "utm.conformance_monitoring_sa"
+AA = "utm.availability_arbitration"
+
+# Limits. F3548 leaves their values to the DSS; these match what the InterUSS suite expects
+# (24 h subscriptions) and keep a query from sweeping a whole region.
+MAX_SUBSCRIPTION_DURATION_S = 24 * 3600.0
+DURATION_TOLERANCE_S = 1.0
+MAX_AREA_M2 = 2_500e6  # 2,500 km^2: a 50 km square; the suite's "too big" area is ~10,000 km^2
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: the token's `sub` (the manager of what it writes) and its scopes."""
+
+    manager: str
+    scopes: frozenset[str]
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class Tokens(Protocol):
+    def ovn(self) -> str: ...
+    def version(self) -> str: ...
+    def uuid(self) -> str: ...
+
+
+class RandomTokens:
+    """Unpredictable OVNs and versions: a stale client cannot guess the current one."""
+
+    def ovn(self) -> str:
+        return secrets.token_urlsafe(24)  # 32 characters; F3548 wants 16..128
+
+    def version(self) -> str:
+        return secrets.token_urlsafe(9)
+
+    def uuid(self) -> str:
+        return str(uuid.uuid4())
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[T]):
+    change: Change
+    result: T
+    subscribers: tuple[SubscriberToNotify, ...] = field(default=())
+
+
+def require(caller: Caller, scope: str, what: str) -> None:
+    if not caller.has(scope):
+        raise PermissionDenied(f"{what} requires the scope {scope}")
+
+
+def footprint_area_m2(volume: Volume4D) -> float:
+    footprint = volume.footprint
+    if isinstance(footprint, Circle):
+        return math.pi * footprint.radius_m ** 2
+    lats = [v.lat for v in footprint.vertices]
+    lngs = [v.lng for v in footprint.vertices]
+    area, _ = WGS84.polygon_area_perimeter(lngs, lats)
+    return abs(float(area))
+
+
+def check_area(volumes: Iterable[Volume4D], field_name: str) -> None:
+    for i, volume in enumerate(volumes):
+        area = footprint_area_m2(volume)
+        if area > MAX_AREA_M2:
+            raise AreaTooLarge(f"{field_name}[{i}]" if field_name.endswith("extents") else field_name,
+                               f"area {area / 1e6:.0f} km^2 exceeds the limit of {MAX_AREA_M2 / 1e6:.0f} km^2")
+
+
+def check_bounded_extents(extents: tuple[Volume4D, ...], now_s: float, field_name: str = "extents") -> None:
+    """Entity extents need start and end times and both altitudes, and may not end in the past."""
+    if not extents:
+        raise InvalidInput(field_name, "at least one volume is required")
+    for i, v in enumerate(extents):
+        where = f"{field_name}[{i}]"
+        if not math.isfinite(v.time_s.lower):
+            raise InvalidInput(f"{where}.time_start", "missing (required for each volume)")
+        if not math.isfinite(v.time_s.upper):
+            raise InvalidInput(f"{where}.time_end", "missing (required for each volume)")
+        if not math.isfinite(v.altitude_m.lower):
+            raise InvalidInput(f"{where}.volume.altitude_lower", "missing (required for each volume)")
+        if not math.isfinite(v.altitude_m.upper):
+            raise InvalidInput(f"{where}.volume.altitude_upper", "missing (required for each volume)")
+    if max(v.time_s.upper for v in extents) < now_s:
+        raise InvalidInput(f"{field_name}.time_end", "the end time may not be in the past")
+    check_area(extents, field_name)
+
+
+def notify(registry: Registry, volumes: tuple[Volume4D, ...], *, for_constraints: bool, now_s: float,
+           changed: dict[str, Subscription], excluded: tuple[str, ...] = ()
+           ) -> tuple[tuple[Subscription, ...], tuple[SubscriberToNotify, ...]]:
+    """Subscriptions to notify of a change in `volumes`, each with its notification index bumped.
+
+    `changed` holds subscriptions this same write modifies (their new value is what counts;
+    a value of the wrong id is never given); `excluded` ones this write deletes.
+    Returns (bumped subscriptions, subscribers).
+    """
+    bumped: list[Subscription] = []
+    for current in registry.subscriptions_in(volumes):
+        if current.id in excluded:
+            continue
+        sub = changed.get(current.id, current)
+        wants = sub.notify_for_constraints if for_constraints else sub.notify_for_operational_intents
+        if not wants or sub.expired(now_s):
+            continue
+        bumped.append(_bump(sub))
+    by_url: dict[str, list[SubscriptionState]] = {}
+    for sub in bumped:
+        by_url.setdefault(sub.uss_base_url, []).append(SubscriptionState(sub.id, sub.notification_index))
+    subscribers = tuple(SubscriberToNotify(url, tuple(states)) for url, states in sorted(by_url.items()))
+    return tuple(bumped), subscribers
+
+
+def _bump(sub: Subscription) -> Subscription:
+    # The notification index is not a change of the subscription: its version stays.
+    return Subscription(
+        sub.id, sub.manager, sub.version, sub.notification_index + 1, sub.extents, sub.uss_base_url,
+        sub.notify_for_operational_intents, sub.notify_for_constraints, sub.implicit, sub.updated_at_s,
+    )
+
+
+def merge_subscriptions(*groups: Iterable[Subscription]) -> tuple[Subscription, ...]:
+    """Later groups win for the same id (a bumped value after a modified one, say)."""
+    merged: dict[str, Subscription] = {}
+    for group in groups:
+        for sub in group:
+            merged[sub.id] = sub
+    return tuple(merged.values())

@@ -1,0 +1,181 @@
+"""Operational intent references: create, update, delete (F3548-21 DSS0005,1 and DSS0010..0020).
+
+A write is decided against the registry as it stands; the caller holds the write lock, so
+what was read is what the write commits on top of (serializable by construction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
+from ..geo import Volume4D
+from .common import CMSA, CP, SC, Caller, Outcome, Tokens, check_bounded_extents, merge_subscriptions, notify
+from .coverage import extents_cover
+from .entities import Availability, OpIntentRef, OpIntentState, Subscription
+from .errors import AirspaceConflict, UssDown
+from .registry import Change, Registry
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscription:
+    uss_base_url: str
+    notify_for_constraints: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PutOirRequest:
+    extents: tuple[Volume4D, ...]
+    key: frozenset[str]
+    state: OpIntentState
+    uss_base_url: str
+    subscription_id: str | None = None
+    new_subscription: NewSubscription | None = None
+
+
+def _check_scope_for_state(caller: Caller, state: OpIntentState) -> None:
+    if state.off_nominal and not caller.has(CMSA):
+        raise PermissionDenied(f"an operational intent in state {state} requires the scope {CMSA}")
+    if not state.off_nominal and not caller.has(SC):
+        raise PermissionDenied(f"an operational intent in state {state} requires the scope {SC}")
+
+
+def _check_not_down(registry: Registry, manager: str) -> None:
+    status = registry.availability.get(manager)
+    if status is not None and status.availability == Availability.DOWN:
+        raise UssDown(f"USS {manager} is marked Down in the DSS and may not make this change")
+
+
+def put_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str | None, request: PutOirRequest,
+            *, now_s: float, tokens: Tokens) -> Outcome[OpIntentRef]:
+    """Create (ovn None) or update (ovn given) an operational intent reference."""
+    _check_scope_for_state(caller, request.state)
+    old = registry.oirs.get(entity_id)
+    if ovn is None and old is not None:
+        raise VersionMismatch(f"operational intent {entity_id} already exists; update it with its OVN")
+    if ovn is not None:
+        if old is None:
+            raise NotFound(f"operational intent {entity_id} does not exist")
+        if old.manager != caller.manager:
+            raise PermissionDenied(f"operational intent {entity_id} is managed by another USS")
+        if old.ovn != ovn:
+            raise VersionMismatch(f"OVN {ovn!r} is not the current OVN of operational intent {entity_id}")
+    check_bounded_extents(request.extents, now_s)
+    if request.state.requires_key:
+        _check_not_down(registry, caller.manager)
+
+    subscription, new_subs, del_subs = _resolve_subscription(registry, caller, entity_id, old, request,
+                                                             now_s=now_s, tokens=tokens)
+    if request.state.requires_key:
+        _check_key(registry, caller, entity_id, request, subscription)
+
+    oir = OpIntentRef(
+        id=entity_id, manager=caller.manager, version=(old.version + 1) if old else 1, state=request.state,
+        ovn=tokens.ovn(), extents=request.extents, uss_base_url=request.uss_base_url,
+        subscription_id=subscription.id if subscription else None, updated_at_s=now_s,
+    )
+    touched = request.extents + (old.extents if old else ())
+    changed = {s.id: s for s in new_subs if s.id in registry.subscriptions}
+    bumped, subscribers = notify(registry, touched, for_constraints=False, now_s=now_s, changed=changed,
+                                 excluded=del_subs)
+    change = Change(put_oirs=(oir,), put_subscriptions=merge_subscriptions(new_subs, bumped),
+                    del_subscriptions=del_subs)
+    return Outcome(change, oir, subscribers)
+
+
+def _resolve_subscription(
+    registry: Registry, caller: Caller, entity_id: str, old: OpIntentRef | None, request: PutOirRequest,
+    *, now_s: float, tokens: Tokens,
+) -> tuple[Subscription | None, tuple[Subscription, ...], tuple[str, ...]]:
+    """The subscription the intent will rely on, subscriptions to put, subscriptions to delete."""
+    previous = registry.subscriptions.get(old.subscription_id) if old and old.subscription_id else None
+    others = [o for o in registry.dependents(previous.id) if o.id != entity_id] if previous else []
+    chosen: Subscription | None = None
+    puts: list[Subscription] = []
+    if request.subscription_id:
+        sub = registry.subscriptions.get(request.subscription_id)
+        if sub is None:
+            raise InvalidInput("subscription_id", f"subscription {request.subscription_id} does not exist")
+        if sub.manager != caller.manager:
+            raise PermissionDenied(f"subscription {sub.id} is managed by another USS")
+        if sub.implicit:
+            # An implicit subscription grows to cover every intent that relies on it.
+            extents = tuple(v for o in registry.dependents(sub.id) if o.id != entity_id for v in o.extents)
+            chosen = _with_extents(sub, extents + request.extents, now_s=now_s, tokens=tokens)
+            puts.append(chosen)
+        else:
+            if not sub.notify_for_operational_intents:
+                raise InvalidInput("subscription_id", f"subscription {sub.id} does not notify for operational intents")
+            if not extents_cover(sub.extents, request.extents):
+                raise InvalidInput("subscription_id",
+                                   f"subscription {sub.id} does not cover the extents of the operational intent")
+            chosen = sub
+    elif request.new_subscription is not None:
+        params = request.new_subscription
+        if params.notify_for_constraints and not caller.has(CP):
+            raise PermissionDenied(f"notifications for constraints require the scope {CP}")
+        if previous is not None and previous.implicit and not others:
+            # Reuse the intent's own implicit subscription, reshaped to the new extents.
+            reshaped = _with_extents(previous, request.extents, now_s=now_s, tokens=tokens)
+            chosen = Subscription(
+                reshaped.id, reshaped.manager, reshaped.version, reshaped.notification_index, reshaped.extents,
+                params.uss_base_url, True, params.notify_for_constraints, True, now_s,
+            )
+        else:
+            chosen = Subscription(
+                id=tokens.uuid(), manager=caller.manager, version=tokens.version(), notification_index=0,
+                extents=request.extents, uss_base_url=params.uss_base_url, notify_for_operational_intents=True,
+                notify_for_constraints=params.notify_for_constraints, implicit=True, updated_at_s=now_s,
+            )
+        puts.append(chosen)
+    elif request.state in (OpIntentState.ACTIVATED, OpIntentState.NONCONFORMING, OpIntentState.CONTINGENT):
+        raise InvalidInput("subscription_id",
+                           f"an operational intent in state {request.state} needs subscription_id or new_subscription")
+    deletes: tuple[str, ...] = ()
+    if previous is not None and previous.implicit and not others and (chosen is None or chosen.id != previous.id):
+        deletes = (previous.id,)
+    return chosen, tuple(puts), deletes
+
+
+def _with_extents(sub: Subscription, extents: tuple[Volume4D, ...], *, now_s: float, tokens: Tokens) -> Subscription:
+    return Subscription(
+        sub.id, sub.manager, tokens.version(), sub.notification_index, extents, sub.uss_base_url,
+        sub.notify_for_operational_intents, sub.notify_for_constraints, sub.implicit, now_s,
+    )
+
+
+def _check_key(registry: Registry, caller: Caller, entity_id: str, request: PutOirRequest,
+               subscription: Subscription | None) -> None:
+    """Refuse the write unless the key holds the OVN of every entity it would overlap."""
+    missing_oirs = tuple(o for o in registry.oirs_in(request.extents)
+                         if o.id != entity_id and o.ovn not in request.key)
+    missing_crs: tuple = ()
+    if subscription is not None and subscription.notify_for_constraints:
+        missing_crs = tuple(c for c in registry.constraints_in(request.extents) if c.ovn not in request.key)
+    if missing_oirs or missing_crs:
+        ids = [o.id for o in missing_oirs] + [c.id for c in missing_crs]
+        raise AirspaceConflict(
+            f"the key lacks the current OVNs of {len(ids)} overlapping entities: {', '.join(ids)}",
+            missing_operational_intents=missing_oirs, missing_constraints=missing_crs,
+        )
+
+
+def delete_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str, *, now_s: float) -> Outcome[OpIntentRef]:
+    if not (caller.has(SC) or caller.has(CMSA)):
+        raise PermissionDenied(f"deleting an operational intent requires the scope {SC}")
+    old = registry.oirs.get(entity_id)
+    if old is None:
+        raise NotFound(f"operational intent {entity_id} does not exist")
+    if old.manager != caller.manager:
+        raise PermissionDenied(f"operational intent {entity_id} is managed by another USS")
+    if old.ovn != ovn:
+        raise VersionMismatch(f"OVN {ovn!r} is not the current OVN of operational intent {entity_id}")
+    _check_not_down(registry, caller.manager)
+    deletes: tuple[str, ...] = ()
+    sub = registry.subscriptions.get(old.subscription_id) if old.subscription_id else None
+    if sub is not None and sub.implicit and all(o.id == entity_id for o in registry.dependents(sub.id)):
+        deletes = (sub.id,)
+    bumped, subscribers = notify(registry, old.extents, for_constraints=False, now_s=now_s, changed={},
+                                 excluded=deletes)
+    change = Change(del_oirs=(entity_id,), put_subscriptions=bumped, del_subscriptions=deletes)
+    return Outcome(change, old, subscribers)

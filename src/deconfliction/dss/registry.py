@@ -1,0 +1,100 @@
+"""The DSS's current state in memory: entities by id plus a 5-D index per kind.
+
+The database is the record; this is its cache in the one server process, rebuilt at start
+(`Registry.load`) and updated only after a write commits (`apply`), so reads never see a write
+that did not happen. Queries are exact: index candidates are confirmed with the 4D test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..geo import Volume4D
+from ..geo.index import VolumeIndex
+from .entities import ConstraintRef, OpIntentRef, Report, Subscription, UssAvailability
+from .matching import extents_intersect
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one write does: entities to put or delete. Applied to the store, then to memory."""
+
+    put_oirs: tuple[OpIntentRef, ...] = ()
+    del_oirs: tuple[str, ...] = ()
+    put_constraints: tuple[ConstraintRef, ...] = ()
+    del_constraints: tuple[str, ...] = ()
+    put_subscriptions: tuple[Subscription, ...] = ()
+    del_subscriptions: tuple[str, ...] = ()
+    put_availability: tuple[UssAvailability, ...] = ()
+    put_reports: tuple[Report, ...] = field(default=())
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.oirs: dict[str, OpIntentRef] = {}
+        self.constraints: dict[str, ConstraintRef] = {}
+        self.subscriptions: dict[str, Subscription] = {}
+        self.availability: dict[str, UssAvailability] = {}
+        self._oir_index: VolumeIndex[str] = VolumeIndex()
+        self._cr_index: VolumeIndex[str] = VolumeIndex()
+        self._sub_index: VolumeIndex[str] = VolumeIndex()
+        self._dependents: dict[str, set[str]] = {}
+
+    # -- reads ---------------------------------------------------------------------------
+    def oirs_in(self, volumes: Iterable[Volume4D]) -> list[OpIntentRef]:
+        volumes = tuple(volumes)
+        found = (self.oirs[k] for k in self._oir_index.candidates_any(volumes))
+        return sorted((o for o in found if extents_intersect(volumes, o.extents)), key=lambda o: o.id)
+
+    def constraints_in(self, volumes: Iterable[Volume4D]) -> list[ConstraintRef]:
+        volumes = tuple(volumes)
+        found = (self.constraints[k] for k in self._cr_index.candidates_any(volumes))
+        return sorted((c for c in found if extents_intersect(volumes, c.extents)), key=lambda c: c.id)
+
+    def subscriptions_in(self, volumes: Iterable[Volume4D]) -> list[Subscription]:
+        volumes = tuple(volumes)
+        found = (self.subscriptions[k] for k in self._sub_index.candidates_any(volumes))
+        return sorted((s for s in found if extents_intersect(volumes, s.extents)), key=lambda s: s.id)
+
+    def dependents(self, subscription_id: str) -> list[OpIntentRef]:
+        """Intents that rely on this subscription for their notifications."""
+        return sorted((self.oirs[i] for i in self._dependents.get(subscription_id, ())), key=lambda o: o.id)
+
+    # -- writes (after commit) -----------------------------------------------------------
+    def apply(self, change: Change) -> None:
+        for oir_id in change.del_oirs:
+            self._drop_oir(oir_id)
+        for oir in change.put_oirs:
+            self._drop_oir(oir.id)
+            self.oirs[oir.id] = oir
+            self._oir_index.add(oir.id, oir.extents)
+            if oir.subscription_id:
+                self._dependents.setdefault(oir.subscription_id, set()).add(oir.id)
+        for cr_id in change.del_constraints:
+            self.constraints.pop(cr_id, None)
+            self._cr_index.remove(cr_id)
+        for cr in change.put_constraints:
+            self.constraints[cr.id] = cr
+            self._cr_index.add(cr.id, cr.extents)
+        for sub_id in change.del_subscriptions:
+            self.subscriptions.pop(sub_id, None)
+            self._sub_index.remove(sub_id)
+        for sub in change.put_subscriptions:
+            old = self.subscriptions.get(sub.id)
+            self.subscriptions[sub.id] = sub
+            # A notification only bumps the index: keep the R-tree entry when extents are unchanged.
+            if old is None or old.extents != sub.extents:
+                self._sub_index.add(sub.id, sub.extents)
+        for status in change.put_availability:
+            self.availability[status.uss] = status
+
+    def _drop_oir(self, oir_id: str) -> None:
+        old = self.oirs.pop(oir_id, None)
+        if old is None:
+            return
+        self._oir_index.remove(oir_id)
+        if old.subscription_id and old.subscription_id in self._dependents:
+            self._dependents[old.subscription_id].discard(oir_id)
+            if not self._dependents[old.subscription_id]:
+                del self._dependents[old.subscription_id]
