@@ -19,5 +19,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The InterUSS F3548 DSS suite against `deconfliction serve` (see conformance/run_conformance.py).
+conformance: $(STAMP)
+	$(PY) conformance/run_conformance.py
+
 clean:
 	rm -rf $(VENV) build src/*.egg-info
