@@ -8,6 +8,7 @@ OpenAPI file asks.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,7 @@ from ..dss import (
 from ..dss.availability import current_availability
 from ..dss.oir import NewSubscription, PutOirRequest
 from ..dss.subscriptions import PutSubscriptionRequest
-from ..geo import Volume4D, format_instant, parse_volume4d
+from ..geo import Volume4D, parse_volume4d
 
 
 class _Model(BaseModel):
@@ -134,7 +135,10 @@ class ErrorReport(_Model):
 # -- responses ------------------------------------------------------------------------------
 
 def time_json(seconds: float) -> dict[str, str]:
-    return {"value": format_instant(seconds), "format": "RFC3339"}
+    # Microseconds, not the engine's milliseconds: a client that echoes a time we returned
+    # (a subscription's start, say) must get back exactly what is stored, or coverage breaks.
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    return {"value": moment.isoformat(timespec="microseconds").replace("+00:00", "Z"), "format": "RFC3339"}
 
 
 def oir_json(oir: OpIntentRef, *, viewer: str, registry: Registry) -> dict[str, Any]:

@@ -10,10 +10,13 @@ from ..geo.plane import LocalPlane, centre_of
 
 # Projection rounding: a footprint that fits to within this is inside.
 PLAN_TOLERANCE_M = 0.5
+# Clients echo times at the precision they were shown (RFC 3339 text, often milliseconds).
+TIME_TOLERANCE_S = 1e-3
 
 
 def volume_covers(outer: Volume4D, inner: Volume4D) -> bool:
-    if outer.time_s.lower > inner.time_s.lower or outer.time_s.upper < inner.time_s.upper:
+    if (outer.time_s.lower > inner.time_s.lower + TIME_TOLERANCE_S
+            or outer.time_s.upper < inner.time_s.upper - TIME_TOLERANCE_S):
         return False
     if outer.altitude_m.lower > inner.altitude_m.lower or outer.altitude_m.upper < inner.altitude_m.upper:
         return False

@@ -26,9 +26,10 @@ async def query(body: QueryParameters, service: Service,
         raise InvalidInput("area_of_interest", "missing")
     volume = body.area_of_interest.to_volume("area_of_interest")
     check_area((volume,), "area_of_interest")
+    now_s = service.clock()
     with service.reading() as registry:
         subs = [subscription_json(s, registry=registry) for s in registry.subscriptions_in((volume,))
-                if s.manager == caller.manager]
+                if s.manager == caller.manager and not s.expired(now_s)]
     return JSONResponse({"subscriptions": subs})
 
 
