@@ -34,13 +34,15 @@ def harness():
     return sys.modules["bs_cd_bench"]
 
 
-def generate(n: int, seed: int, path: Path, *, lat0: float = 48.0, lon0: float = 10.0,
-             half_km: float = 200.0) -> dict:
+def generate(
+    n: int, seed: int, path: Path, *, lat0: float = 48.0, lon0: float = 10.0, half_km: float = 200.0
+) -> dict:
     """Write the harness's traffic (longitudes wrapped) to `path`; return it as the harness
     reads it (dict of arrays, 'id' a list of ints)."""
     with tempfile.TemporaryDirectory() as tmp:
-        raw = harness().gen_traffic(n, seed, os.path.join(tmp, "raw.csv"), lat0=lat0, lon0=lon0,
-                                    half_km=half_km)
+        raw = harness().gen_traffic(
+            n, seed, os.path.join(tmp, "raw.csv"), lat0=lat0, lon0=lon0, half_km=half_km
+        )
     raw["lon"] = (raw["lon"] + 180.0) % 360.0 - 180.0
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
@@ -59,8 +61,9 @@ class BlueSkyResult:
     seconds: float
 
 
-def detect(st: dict, variant: str, *, rpz: float, hpz: float, lookahead: float,
-           with_tout: bool = False) -> BlueSkyResult:
+def detect(
+    st: dict, variant: str, *, rpz: float, hpz: float, lookahead: float, with_tout: bool = False
+) -> BlueSkyResult:
     """Run BlueSky's `variant` ('py' or 'c') once on traffic `st` and time the call."""
     h = harness()
     fn, _ = h.load_detect(variant)
@@ -81,16 +84,27 @@ def detect(st: dict, variant: str, *, rpz: float, hpz: float, lookahead: float,
         key = (min(a, b), max(a, b))
         i, j = index[key[0]], index[key[1]]
         dalt = float(st["alt_m"][j] - st["alt_m"][i])
-        boundary = bool(st["vs_mps"][i] == 0.0 and st["vs_mps"][j] == 0.0
-                        and abs(abs(dalt) - hpz) < 1e-3)
-        pairs.setdefault(key, {"tcpa": float(tcpa[k]), "dcpa": float(dcpa[k]),
-                               "tin": float(tin[k]), "tout": tout.get((a, b)),
-                               "level_1000ft_boundary": boundary})
+        boundary = bool(
+            st["vs_mps"][i] == 0.0 and st["vs_mps"][j] == 0.0 and abs(abs(dalt) - hpz) < 1e-3
+        )
+        pairs.setdefault(
+            key,
+            {
+                "tcpa": float(tcpa[k]),
+                "dcpa": float(dcpa[k]),
+                "tin": float(tin[k]),
+                "tout": tout.get((a, b)),
+                "level_1000ft_boundary": boundary,
+            },
+        )
     los = {(min(a, b), max(a, b)) for a, b in lospairs}
     return BlueSkyResult(pairs, los, seconds)
 
 
 def comparable(pairs: dict[tuple[int, int], dict], rpz: float) -> set[tuple[int, int]]:
     """The pairs a comparison may count: not level 1000 ft apart, dcpa not within 1 m of rpz."""
-    return {k for k, p in pairs.items()
-            if not p["level_1000ft_boundary"] and abs(p["dcpa"] - rpz) >= 1.0}
+    return {
+        k
+        for k, p in pairs.items()
+        if not p["level_1000ft_boundary"] and abs(p["dcpa"] - rpz) >= 1.0
+    }

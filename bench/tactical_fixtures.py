@@ -29,13 +29,27 @@ def main() -> None:
     for name, (n, seed, lat0, lon0, half_km) in CASES.items():
         st = generate(n, seed, DATA / f"{name}.csv", lat0=lat0, lon0=lon0, half_km=half_km)
         ref = detect(st, "py", rpz=RPZ, hpz=HPZ, lookahead=LOOKAHEAD, with_tout=True)
-        pairs = [[a, b, round(p["tcpa"], 6), round(p["dcpa"], 6), round(p["tin"], 6),
-                  round(p["tout"], 6), p["level_1000ft_boundary"]]
-                 for (a, b), p in sorted(ref.pairs.items())]
-        body = {"source": "bluesky-simulator 1.1.1 StateBased.detect (pure-Python geo)",
-                "rpz_m": RPZ, "hpz_m": HPZ, "lookahead_s": LOOKAHEAD,
-                "columns": ["a", "b", "tcpa", "dcpa", "tin", "tout", "level_1000ft_boundary"],
-                "pairs": pairs, "los": sorted([a, b] for a, b in ref.los)}
+        pairs = [
+            [
+                a,
+                b,
+                round(p["tcpa"], 6),
+                round(p["dcpa"], 6),
+                round(p["tin"], 6),
+                round(p["tout"], 6),
+                p["level_1000ft_boundary"],
+            ]
+            for (a, b), p in sorted(ref.pairs.items())
+        ]
+        body = {
+            "source": "bluesky-simulator 1.1.1 StateBased.detect (pure-Python geo)",
+            "rpz_m": RPZ,
+            "hpz_m": HPZ,
+            "lookahead_s": LOOKAHEAD,
+            "columns": ["a", "b", "tcpa", "dcpa", "tin", "tout", "level_1000ft_boundary"],
+            "pairs": pairs,
+            "los": sorted([a, b] for a, b in ref.los),
+        }
         (DATA / f"{name}.bluesky.json").write_text(json.dumps(body, separators=(",", ":")) + "\n")
         print(f"{name}: {n} aircraft, {len(pairs)} pairs, {len(ref.los)} in LoS")
 

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from .cli_serve import serve
+from .cli_tactical import tactical_app
 from .errors import DeconflictionError
 from .store import Database, ledger_repo, sqlite_url
 
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 ledger_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(tactical_app, name="tactical")
 app.command("serve")(serve)
 
 T = TypeVar("T")

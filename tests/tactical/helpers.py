@@ -28,6 +28,10 @@ def random_traffic(
     alt = np.where(level, rng.integers(10, 41, n) * 1000 * 0.3048, rng.uniform(3048, 12192, n))
     vs = np.where(level, 0.0, rng.uniform(2.5, 15.0, n) * rng.choice([-1.0, 1.0], n))
     return Traffic.of(
-        lat_deg=lat, lon_deg=lon, alt_m=alt, gs_mps=rng.uniform(103, 257, n),
-        trk_deg=rng.uniform(0, 360, n), vs_mps=vs,
+        lat_deg=lat,
+        lon_deg=lon,
+        alt_m=alt,
+        gs_mps=rng.uniform(103, 257, n),
+        trk_deg=rng.uniform(0, 360, n),
+        vs_mps=vs,
     )

@@ -32,14 +32,22 @@ def ours(csv_path: Path, protection: Protection) -> tuple[dict, set]:
     pairs = {
         key(i, j): {"tcpa": tc, "dcpa": dc, "tin": ti, "tout": to}
         for i, j, tc, dc, ti, to in zip(
-            result.a, result.b, result.tcpa_s, result.dcpa_m, result.tin_s, result.tout_s, strict=True
+            result.a,
+            result.b,
+            result.tcpa_s,
+            result.dcpa_m,
+            result.tin_s,
+            result.tout_s,
+            strict=True,
         )
     }
     return pairs, {key(i, j) for i, j in zip(result.los_a, result.los_b, strict=True)}
 
 
 def excluded(pairs: dict, rpz: float) -> set:
-    return {k for k, p in pairs.items() if p.get("level_1000ft_boundary") or abs(p["dcpa"] - rpz) < 1.0}
+    return {
+        k for k, p in pairs.items() if p.get("level_1000ft_boundary") or abs(p["dcpa"] - rpz) < 1.0
+    }
 
 
 def compare(mine: dict, theirs: dict, rpz: float) -> int:
@@ -58,13 +66,17 @@ def test_pairs_equal_bluesky_fixture(case):
     ref = json.loads((DATA / f"{case}.bluesky.json").read_text())
     protection = Protection(ref["rpz_m"], ref["hpz_m"], ref["lookahead_s"])
     columns = ref["columns"]
-    theirs = {(row[0], row[1]): dict(zip(columns[2:], row[2:], strict=True)) for row in ref["pairs"]}
+    theirs = {
+        (row[0], row[1]): dict(zip(columns[2:], row[2:], strict=True)) for row in ref["pairs"]
+    }
     mine, los = ours(DATA / f"{case}.csv", protection)
     assert compare(mine, theirs, protection.rpz_m) > 50
     assert los == {tuple(p) for p in ref["los"]}
 
 
-@pytest.mark.skipif(importlib.util.find_spec("bluesky") is None, reason="bluesky-simulator not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("bluesky") is None, reason="bluesky-simulator not installed"
+)
 def test_pairs_equal_bluesky_live(tmp_path):
     sys.path.insert(0, str(BENCH))
     try:
@@ -75,8 +87,14 @@ def test_pairs_equal_bluesky_live(tmp_path):
     for seed, (lat0, lon0) in enumerate([(48.0, 10.0), (-40.0, -179.9), (75.0, 120.0)]):
         path = tmp_path / f"traffic_{seed}.csv"
         st = bluesky_ref.generate(600, 100 + seed, path, lat0=lat0, lon0=lon0, half_km=150.0)
-        ref = bluesky_ref.detect(st, "py", rpz=protection.rpz_m, hpz=protection.hpz_m,
-                                 lookahead=protection.lookahead_s, with_tout=True)
+        ref = bluesky_ref.detect(
+            st,
+            "py",
+            rpz=protection.rpz_m,
+            hpz=protection.hpz_m,
+            lookahead=protection.lookahead_s,
+            with_tout=True,
+        )
         mine, los = ours(path, protection)
         assert compare(mine, ref.pairs, protection.rpz_m) > 20
         assert los == ref.los

@@ -33,11 +33,19 @@ def test_grid_finds_the_same_pairs_as_all_pairs(place):
     assert grid.candidates < reference.candidates
 
 
-@pytest.mark.parametrize("protection", [Protection(rpz_m=50.0, hpz_m=15.0, lookahead_s=30.0),
-                                        Protection(rpz_m=30_000.0, hpz_m=600.0, lookahead_s=900.0)])
+@pytest.mark.parametrize(
+    "protection",
+    [
+        Protection(rpz_m=50.0, hpz_m=15.0, lookahead_s=30.0),
+        Protection(rpz_m=30_000.0, hpz_m=600.0, lookahead_s=900.0),
+    ],
+)
 def test_grid_matches_all_pairs_for_other_protected_zones(protection):
     traffic = random_traffic(800, seed=9, lat0=-33.0, lon0=151.0, half_km=60.0)
-    assert same(detect_conflicts(traffic, protection), detect_conflicts(traffic, protection, broad_phase="all"))
+    assert same(
+        detect_conflicts(traffic, protection),
+        detect_conflicts(traffic, protection, broad_phase="all"),
+    )
 
 
 def test_each_candidate_pair_comes_out_once_and_ordered():
@@ -59,8 +67,12 @@ def test_tiny_cells_still_find_everything():
 
 
 coordinate = st.tuples(
-    st.floats(-90, 90), st.floats(-180, 180), st.floats(0, 12_000), st.floats(0, 300),
-    st.floats(0, 360), st.floats(-20, 20),
+    st.floats(-90, 90),
+    st.floats(-180, 180),
+    st.floats(0, 12_000),
+    st.floats(0, 300),
+    st.floats(0, 360),
+    st.floats(-20, 20),
 )
 
 
@@ -72,8 +84,11 @@ def test_grid_never_misses_a_pair_of_clustered_aircraft(rows, lat0, lon0):
     lat = np.clip(lat0 + np.array([r[0] for r in rows]) / 200.0, -90, 90)
     lon = (lon0 + np.array([r[1] for r in rows]) / 400.0 + 180.0) % 360.0 - 180.0
     traffic = Traffic.of(
-        lat_deg=lat, lon_deg=lon, alt_m=np.array([r[2] for r in rows]) / 10.0,
-        gs_mps=np.array([r[3] for r in rows]), trk_deg=np.array([r[4] for r in rows]),
+        lat_deg=lat,
+        lon_deg=lon,
+        alt_m=np.array([r[2] for r in rows]) / 10.0,
+        gs_mps=np.array([r[3] for r in rows]),
+        trk_deg=np.array([r[4] for r in rows]),
         vs_mps=np.array([r[5] for r in rows]),
     )
     assert same(detect_conflicts(traffic), detect_conflicts(traffic, broad_phase="all"))

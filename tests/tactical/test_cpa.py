@@ -57,7 +57,9 @@ def test_pair_in_loss_of_separation_is_reported_in_both_lists():
 
 def test_loss_of_separation_boundaries_are_strict():
     d = 9_260.0 / M_PER_DEG
-    at_rpz = detect_conflicts(traffic((0, 0, 9_000, 200, 0, 0), (0, d * 1.000001, 9_000, 200, 0, 0)))
+    at_rpz = detect_conflicts(
+        traffic((0, 0, 9_000, 200, 0, 0), (0, d * 1.000001, 9_000, 200, 0, 0))
+    )
     # exactly representable altitudes: 9300 - 9000 == 300.0 == hpz
     at_hpz = detect_conflicts(
         traffic((0, 0, 9_000, 200, 0, 0), (0, 0.01, 9_300, 200, 0, 0)), Protection(hpz_m=300.0)
@@ -83,16 +85,21 @@ def test_diverging_pair_is_not_in_conflict():
 def test_pair_across_the_antimeridian_is_found():
     # 20 km apart across 180 degrees, converging head on
     d = 10_000.0 / M_PER_DEG
-    result = detect_conflicts(traffic((0, 180 - d, 9_000, 200, 90, 0), (0, -180 + d, 9_000, 200, 270, 0)))
+    result = detect_conflicts(
+        traffic((0, 180 - d, 9_000, 200, 90, 0), (0, -180 + d, 9_000, 200, 270, 0))
+    )
     assert len(result) == 1
     assert result.tcpa_s[0] == pytest.approx(50.0)
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("lat_deg", 91.0), ("lon_deg", -181.0), ("gs_mps", -1.0), ("alt_m", math.nan)]
+    ("field", "value"),
+    [("lat_deg", 91.0), ("lon_deg", -181.0), ("gs_mps", -1.0), ("alt_m", math.nan)],
 )
 def test_traffic_rejects_values_out_of_range(field, value):
-    columns = {k: np.zeros(2) for k in ("lat_deg", "lon_deg", "alt_m", "gs_mps", "trk_deg", "vs_mps")}
+    columns = {
+        k: np.zeros(2) for k in ("lat_deg", "lon_deg", "alt_m", "gs_mps", "trk_deg", "vs_mps")
+    }
     columns[field][1] = value
     with pytest.raises(InvalidInput) as error:
         Traffic.of(**columns)

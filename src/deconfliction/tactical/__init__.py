@@ -16,7 +16,17 @@ from .traffic import (
 )
 
 __all__ = [
-    "BROAD_PHASES", "DEFAULT_HPZ_M", "DEFAULT_LOOKAHEAD_S", "DEFAULT_RPZ_M", "EARTH_RADIUS_M",
-    "CandidatePairs", "Detection", "PairGeometry", "Protection", "Traffic", "closest_approach",
-    "detect_conflicts", "grid_pairs",
+    "BROAD_PHASES",
+    "DEFAULT_HPZ_M",
+    "DEFAULT_LOOKAHEAD_S",
+    "DEFAULT_RPZ_M",
+    "EARTH_RADIUS_M",
+    "CandidatePairs",
+    "Detection",
+    "PairGeometry",
+    "Protection",
+    "Traffic",
+    "closest_approach",
+    "detect_conflicts",
+    "grid_pairs",
 ]

@@ -60,7 +60,9 @@ class SweptBoxes:
     z_hi: np.ndarray
 
     @classmethod
-    def of(cls, traffic: Traffic, protection: Protection, east: np.ndarray, north: np.ndarray) -> SweptBoxes:
+    def of(
+        cls, traffic: Traffic, protection: Protection, east: np.ndarray, north: np.ndarray
+    ) -> SweptBoxes:
         t = protection.lookahead_s
         half_r = 0.5 * protection.rpz_m + PAD_M
         half_h = 0.5 * protection.hpz_m + PAD_M
@@ -75,7 +77,9 @@ class SweptBoxes:
         # A partner j can conflict only if |lat_i - lat_j| * R <= rpz + |v_i - v_j| * T, so the
         # pair's mean latitude is within half of that of lat_i.
         north_max = float(np.abs(north).max(initial=0.0))
-        reach = (protection.rpz_m + 2 * PAD_M + (np.abs(north) + north_max) * t) / (2 * EARTH_RADIUS_M)
+        reach = (protection.rpz_m + 2 * PAD_M + (np.abs(north) + north_max) * t) / (
+            2 * EARTH_RADIUS_M
+        )
         cos_low = np.cos(np.minimum(np.abs(lat) + reach + 1e-12, 0.5 * math.pi))
         dx = east * t
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -183,7 +187,14 @@ class _EntryBoxes:
     def of(cls, boxes: SweptBoxes, aircraft: np.ndarray, cell: np.ndarray) -> _EntryBoxes:
         lon_lo = boxes.lon_lo[aircraft]
         lon_lo = lon_lo - _TWO_PI * np.floor((lon_lo + math.pi) / _TWO_PI)
-        return cls(aircraft, cell, boxes.y_lo[aircraft], boxes.y_hi[aircraft], lon_lo, boxes.lon_w[aircraft])
+        return cls(
+            aircraft,
+            cell,
+            boxes.y_lo[aircraft],
+            boxes.y_hi[aircraft],
+            lon_lo,
+            boxes.lon_w[aircraft],
+        )
 
 
 def _overlapping_once(entries: _EntryBoxes, grid: _Grid, counts: np.ndarray) -> CandidatePairs:

@@ -84,8 +84,12 @@ def closest_approach(
         cross_hi = (dalt + hpz) / -dvs
         cross_lo = (dalt - hpz) / -dvs
         level_in = np.abs(dalt) < hpz
-        tin_v = np.where(climbing, np.minimum(cross_hi, cross_lo), np.where(level_in, -np.inf, np.inf))
-        tout_v = np.where(climbing, np.maximum(cross_hi, cross_lo), np.where(level_in, np.inf, -np.inf))
+        tin_v = np.where(
+            climbing, np.minimum(cross_hi, cross_lo), np.where(level_in, -np.inf, np.inf)
+        )
+        tout_v = np.where(
+            climbing, np.maximum(cross_hi, cross_lo), np.where(level_in, np.inf, -np.inf)
+        )
 
     tin = np.maximum(tin_v, tin_h)
     tout = np.minimum(tout_v, tout_h)

@@ -60,9 +60,13 @@ def read_snapshots(lines: Iterable[str]) -> list[Snapshot]:
         time_s = _number(row[where[TIME]], TIME, line) if TIME in where else None
         first = seen.setdefault((time_s, ident), line)
         if first != line:
-            raise InvalidInput("id", f"{ident!r} appears twice at the same time (line {first})", f"line {line}")
+            raise InvalidInput(
+                "id", f"{ident!r} appears twice at the same time (line {first})", f"line {line}"
+            )
         groups.setdefault(time_s, []).append((line, ident, values))
-    return [_snapshot(t, groups[t]) for t in sorted(groups, key=lambda t: -math.inf if t is None else t)]
+    return [
+        _snapshot(t, groups[t]) for t in sorted(groups, key=lambda t: -math.inf if t is None else t)
+    ]
 
 
 def _number(text: str, name: str, line: int) -> float:
@@ -79,7 +83,9 @@ def _number(text: str, name: str, line: int) -> float:
 
 
 def _snapshot(time_s: float | None, rows: list[tuple[int, str, list[float]]]) -> Snapshot:
-    columns = np.array([values for _, _, values in rows], dtype=np.float64).reshape(-1, len(_NUMERIC))
+    columns = np.array([values for _, _, values in rows], dtype=np.float64).reshape(
+        -1, len(_NUMERIC)
+    )
     lat, lon, alt, gs, trk, vs = columns.T
     traffic = Traffic.of(lat_deg=lat, lon_deg=lon, alt_m=alt, gs_mps=gs, trk_deg=trk, vs_mps=vs)
     return Snapshot(

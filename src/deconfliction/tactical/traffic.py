@@ -74,8 +74,12 @@ class Traffic:
         vs_mps: np.ndarray,
     ) -> Traffic:
         given = {
-            "lat_deg": lat_deg, "lon_deg": lon_deg, "alt_m": alt_m, "gs_mps": gs_mps,
-            "trk_deg": trk_deg, "vs_mps": vs_mps,
+            "lat_deg": lat_deg,
+            "lon_deg": lon_deg,
+            "alt_m": alt_m,
+            "gs_mps": gs_mps,
+            "trk_deg": trk_deg,
+            "vs_mps": vs_mps,
         }
         arrays = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in given.items()}
         n = len(arrays["lat_deg"])
