@@ -72,10 +72,10 @@ def render(report: ReplayReport, console: Console) -> None:
     advice = Table(title="Advice (for the side that gives way)", title_justify="left", expand=True)
     for column in ("operation", "earliest delay", "nearest free band"):
         advice.add_column(column)
-    for item in report.advice:
-        delay = "none within 7 days" if item.delay_s is None else f"+{format_duration(item.delay_s)}"
-        shift = "none within 10 km" if item.altitude_shift_m is None else f"{item.altitude_shift_m:+,.0f} m"
-        advice.add_row(item.declaration_id, delay, shift)
+    for hint in report.advice:
+        delay = "none within 7 days" if hint.delay_s is None else f"+{format_duration(hint.delay_s)}"
+        shift = "none within 10 km" if hint.altitude_shift_m is None else f"{hint.altitude_shift_m:+,.0f} m"
+        advice.add_row(hint.declaration_id, delay, shift)
     if not report.advice:
         advice.add_row("none", "", "")
 
