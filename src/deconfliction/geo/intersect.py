@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 import shapely.errors
 
+from .bounds import footprint_cap
 from .plane import WGS84, LocalPlane, centre_of, geodesic_area_m2
 from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
 
 # Below this, a plan intersection is rounding noise of the projection, not airspace.
 NOISE_AREA_M2 = 1e-6
+# Beyond this distance from the plane's centre, first make sure the footprints are near at all.
+FAR_FROM_CENTRE_M = 5_000_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +40,24 @@ def _intersection(shape_a: shapely.Geometry, shape_b: shapely.Geometry) -> shape
         return shapely.intersection(shapely.make_valid(shape_a), shapely.make_valid(shape_b))
 
 
+def _far_apart(a: Footprint, b: Footprint, shape_a: shapely.Geometry, shape_b: shapely.Geometry) -> bool:
+    """True when the footprints' bounding caps are disjoint, tested only when a projected point
+    lies far from the plane's centre (two footprints far apart, up to antipodal): there the
+    azimuthal plane is no longer trustworthy (near the centre's antipode it is not even a map)."""
+    coords = shapely.get_coordinates([shape_a, shape_b])
+    if float(np.max(np.hypot(coords[:, 0], coords[:, 1]))) <= FAR_FROM_CENTRE_M:
+        return False
+    cap_a, cap_b = footprint_cap(a), footprint_cap(b)
+    between = math.acos(max(-1.0, min(1.0, float(cap_a.direction @ cap_b.direction))))
+    return between > cap_a.angle_rad + cap_b.angle_rad
+
+
 def _plan_intersection(a: Footprint, b: Footprint) -> tuple[LocalPlane, shapely.Geometry]:
     plane = LocalPlane(centre_of(a, b))
-    return plane, _intersection(plane.shape(a), plane.shape(b))
+    shape_a, shape_b = plane.shape(a), plane.shape(b)
+    if _far_apart(a, b, shape_a, shape_b):
+        return plane, shapely.Polygon()
+    return plane, _intersection(shape_a, shape_b)
 
 
 def footprints_overlap(a: Footprint, b: Footprint) -> bool:
@@ -47,6 +67,8 @@ def footprints_overlap(a: Footprint, b: Footprint) -> bool:
         return geodesic_distance_m(a.center, b.center) < a.radius_m + b.radius_m
     plane = LocalPlane(centre_of(a, b))
     shape_a, shape_b = plane.shape(a), plane.shape(b)
+    if _far_apart(a, b, shape_a, shape_b):
+        return False
     if not shapely.relate_pattern(shape_a, shape_b, "T********"):
         return False
     return _intersection(shape_a, shape_b).area > NOISE_AREA_M2
