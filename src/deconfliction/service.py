@@ -13,11 +13,11 @@ from typing import Any
 from .clock import Clock
 from .errors import InvalidInput, NotFound
 from .geo import Volume4D, dump_volume4d
-from .hotline import acknowledge, conflict_notices, escalate_due, late_notice_notices, superseded_by
+from .hotline import acknowledge, disclosed_extent, conflict_notices, escalate_due, late_notice_notices, superseded_by
 from .ledger import Verification
 from .model import Advice, Conflict, Declaration, DeclarationKind, LateNotice, Notice, NoticeState, Party
 from .store import Database, engine_repo, ledger_repo
-from .strategic import DeclarationSet, advise, late_notice, yielding_side
+from .strategic import DeclarationSet, advise, can_conflict, late_notice, yielding_side
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +192,18 @@ class Deconfliction:
         for notice in done:
             self._view.notices[notice.id] = notice
         return done
+
+    def disclosure(self, notice: Notice) -> list[Volume4D]:
+        """What the notice's receiver may see of the declaration it is about: only where it
+        touches the receiver's own declarations (the one named by the notice, or for a late
+        notice every one of the receiver's that the operation conflicts with)."""
+        subject = self.declaration(notice.about)
+        if notice.other is not None:
+            mine = [self.declaration(notice.other)]
+        else:
+            mine = [d for d in self._view.declarations.candidates(subject)
+                    if d.party == notice.to_party and can_conflict(d, subject)]
+        return [volume for receiver in mine for volume in disclosed_extent(receiver, subject)]
 
     def escalate_due(self) -> list[Notice]:
         """Escalate every notice whose deadline has passed unacknowledged."""

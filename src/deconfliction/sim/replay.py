@@ -8,7 +8,7 @@ from typing import Any
 
 from ..clock import ManualClock
 from ..errors import DeconflictionError
-from ..geo import format_instant
+from ..geo import Volume4D, dump_volume4d, format_instant
 from ..ledger import Verification
 from ..model import Advice, Conflict, LateNotice, Notice, NoticeState
 from ..service import Deconfliction, DeclarationOutcome
@@ -37,6 +37,7 @@ class ReplayReport:
     advice: tuple[Advice, ...]
     ledger: Verification
     ended_at_s: float
+    extents: dict[str, tuple[Volume4D, ...]]  # by notice id: what its receiver is shown
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -57,7 +58,8 @@ class ReplayReport:
                 {"id": n.id, "to": n.to_party, "reason": n.reason.value, "about": n.about, "version": n.about_version,
                  "other": n.other, "sent_at": _when(n.sent_at_s), "deadline": _when(n.deadline_s),
                  "state": n.state.value, "acknowledged_at": _when(n.acknowledged_at_s),
-                 "escalated_at": _when(n.escalated_at_s)}
+                 "escalated_at": _when(n.escalated_at_s),
+                 "extent": [dump_volume4d(v) for v in self.extents.get(n.id, ())]}
                 for n in self.notices
             ],
             "advice": [{"id": a.declaration_id, "delay_s": a.delay_s, "altitude_shift_m": a.altitude_shift_m}
@@ -110,7 +112,7 @@ def replay(scenario: Scenario, database: Database) -> ReplayReport:
     return ReplayReport(
         scenario, tuple(outcomes), tuple(acks), tuple(escalations), tuple(service.conflicts()),
         tuple(service.late_notices()), tuple(service.notices()), service.advice(), service.verify_ledger(),
-        clock.now_s(),
+        clock.now_s(), {n.id: tuple(service.disclosure(n)) for n in service.notices() if n.state is not NoticeState.SUPERSEDED},
     )
 
 
