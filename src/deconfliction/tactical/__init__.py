@@ -4,6 +4,7 @@ Pure functions over values: no I/O, no clock, no globals.
 """
 
 from .broadphase import BROAD_PHASES, CandidatePairs, grid_pairs
+from .conformance import nonconformances
 from .cpa import PairGeometry, closest_approach
 from .detect import Detection, detect_conflicts
 from .traffic import (
@@ -29,4 +30,5 @@ __all__ = [
     "closest_approach",
     "detect_conflicts",
     "grid_pairs",
+    "nonconformances",
 ]
