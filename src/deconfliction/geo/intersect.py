@@ -86,8 +86,8 @@ def overlap_region(a: Footprint, b: Footprint) -> list[Polygon]:
     for part in getattr(shape, "geoms", [shape]):
         if part.geom_type != "Polygon" or part.area <= NOISE_AREA_M2:
             continue
-        xs, ys = zip(*list(part.exterior.coords)[:-1], strict=True)
-        lats, lngs = plane.unproject(list(xs), list(ys))
+        ring = np.asarray(part.exterior.coords)[:-1]
+        lats, lngs = plane.unproject(ring[:, 0], ring[:, 1])
         regions.append(Polygon(tuple(LatLng(float(la), float(lo)) for la, lo in zip(lats, lngs, strict=True))))
     return regions
 
