@@ -26,11 +26,23 @@ def _properties() -> rtree_index.Property:
 class VolumeIndex(Generic[K]):
     """Maps keys to volumes; a key may carry several volumes (an operation's list)."""
 
-    def __init__(self) -> None:
-        self._tree = rtree_index.Index(properties=_properties(), interleaved=False)
+    def __init__(self, items: Iterable[tuple[K, Iterable[Volume4D]]] = ()) -> None:
+        """An index of `items` (key, volumes), bulk-loaded (packed, several times faster than
+        adding one by one)."""
         self._slots: dict[int, tuple[K, tuple[float, ...]]] = {}
         self._by_key: dict[K, list[int]] = {}
         self._next_slot = 0
+        for key, volumes in items:
+            self._by_key.setdefault(key, [])
+            for volume in volumes:
+                self._slots[self._next_slot] = (key, volume_box(volume))
+                self._by_key[key].append(self._next_slot)
+                self._next_slot += 1
+        entries = [(slot, box, None) for slot, (_, box) in self._slots.items()]
+        if entries:
+            self._tree = rtree_index.Index(iter(entries), properties=_properties(), interleaved=False)
+        else:
+            self._tree = rtree_index.Index(properties=_properties(), interleaved=False)
 
     def __len__(self) -> int:
         return len(self._by_key)

@@ -37,10 +37,8 @@ class DeclarationSet:
     """The declarations in force, indexed in 4D. Pure: an in-memory value the shells load and feed."""
 
     def __init__(self, declarations: Iterable[Declaration] = ()) -> None:
-        self._declarations: dict[str, Declaration] = {}
-        self._index: VolumeIndex[str] = VolumeIndex()
-        for declaration in declarations:
-            self.put(declaration)
+        self._declarations = {d.id: d for d in declarations}
+        self._index: VolumeIndex[str] = VolumeIndex((d.id, d.volumes) for d in self._declarations.values())
 
     def __len__(self) -> int:
         return len(self._declarations)
