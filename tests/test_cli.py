@@ -116,3 +116,27 @@ def test_demo_shows_conflict_late_notice_ack_escalation_and_verified_ledger(tmp_
     connection = sqlite3.connect(db)
     kinds = {row[0] for row in connection.execute("SELECT kind FROM ledger")}
     assert {"late_notice", "escalated", "acknowledged", "conflict_detected"} <= kinds
+
+
+def test_track_leaving_its_volume_is_reported_and_notified(tmp_path):
+    body = _scenario(scenario_declaration("a", "blue", box(34, 33), declared_at="2026-11-23T06:00:00Z"),
+                     scenario_declaration("b", "red", box(34, 33.105), declared_at="2026-11-23T06:00:00Z"))
+    body["tracks"] = [{"track": "blue-1", "operation": "a", "states": [
+        {"at": "2026-11-23T08:10:00Z", "lat": 34.05, "lng": 33.05, "alt_m": 500},
+        {"at": "2026-11-23T08:20:00Z", "lat": 34.05, "lng": 33.05, "alt_m": 1500},
+        {"at": "2026-11-23T08:21:00Z", "lat": 34.05, "lng": 33.05, "alt_m": 1600},
+        {"at": "2026-11-23T08:30:00Z", "lat": 34.05, "lng": 33.15, "alt_m": 500},
+    ]}]
+    out = json.loads(runner.invoke(app, ["check", str(_write(tmp_path, body)), "--json"]).stdout)
+    assert [(e["track"], e["at"], e["reason"]) for e in out["nonconformances"]] == [
+        ("blue-1", "2026-11-23T08:20:00.000Z", "outside_altitude"),
+        ("blue-1", "2026-11-23T08:30:00.000Z", "outside_footprint"),
+    ]
+    assert sorted(n["to"] for n in out["notices"] if n["reason"] == "nonconforming") == ["blue", "red"]
+
+
+def test_track_of_an_undeclared_operation_exits_2(tmp_path):
+    body = _scenario(scenario_declaration("a", "blue", box(34, 33)))
+    body["tracks"] = [{"track": "x", "operation": "nope", "states": []}]
+    result = runner.invoke(app, ["check", str(_write(tmp_path, body))])
+    assert result.exit_code == 2 and "tracks[0].operation" in result.stderr

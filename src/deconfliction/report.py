@@ -86,8 +86,17 @@ def render(report: ReplayReport, console: Console) -> None:
         acks.add_row(ack.party, ack.notice_of, _clock(ack.at_s),
                      Text("accepted", style="green") if ack.accepted else Text(f"refused: {ack.reason}", style="red"))
 
+    strays = Table(title="Nonconformance (tracks outside their declared volumes)", title_justify="left", expand=True)
+    for column in ("track", "operation", "at", "why"):
+        strays.add_column(column)
+    for event in report.nonconformances:
+        strays.add_row(event.track_id, f"{event.operation_id} ({event.party})", _clock(event.t_s),
+                       Text(event.reason.value.replace("_", " "), style="bold red"))
+    if not report.nonconformances:
+        strays.add_row("none", "", "", "")
+
     ledger = report.ledger
     verdict = (f"[green]verified[/]: {ledger.entries} entries, head {ledger.head_hash[:16]}…" if ledger.ok
                else f"[bold red]BROKEN[/] at entry {ledger.first_bad_seq}: {ledger.reason}")
-    console.print(Group(conflicts, late, notices, acks, advice))
+    console.print(Group(conflicts, late, notices, acks, strays, advice))
     console.print(Panel.fit(f"Ledger {verdict}", border_style="green" if ledger.ok else "red"))

@@ -7,17 +7,24 @@ leaves both the database and the view as they were.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .clock import Clock
 from .errors import InvalidInput, NotFound
 from .geo import Volume4D, dump_volume4d
-from .hotline import acknowledge, disclosed_extent, conflict_notices, escalate_due, late_notice_notices, superseded_by
+from .hotline import acknowledge, disclosed_extent, nonconformance_notices, conflict_notices, escalate_due, late_notice_notices, superseded_by
 from .ledger import Verification
-from .model import Advice, Conflict, Declaration, DeclarationKind, LateNotice, Notice, NoticeState, Party
+from .model import (
+    Advice, Conflict, Declaration, DeclarationKind, LateNotice, Nonconformance, Notice, NoticeState, OperationState, Party,
+)
 from .store import Database, engine_repo, ledger_repo
 from .strategic import DeclarationSet, advise, can_conflict, late_notice, yielding_side
+
+
+# Who hears of a stray aircraft: declarations within this distance and time of its operation's volumes.
+NEARBY_MARGIN_M = 10_000.0
+NEARBY_MARGIN_S = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +199,29 @@ class Deconfliction:
         for notice in done:
             self._view.notices[notice.id] = notice
         return done
+
+    def report_nonconformance(self, event: Nonconformance) -> list[Notice]:
+        """Record that a track left its operation's volumes: the operation becomes Nonconforming
+        and its own party and every party with a declaration near it are told."""
+        operation = self.declaration(event.operation_id)
+        now = self.clock.now_s()
+        nearby = self._view.declarations.near(operation, event.t_s, margin_m=NEARBY_MARGIN_M, margin_s=NEARBY_MARGIN_S)
+        fresh = [n for n in nonconformance_notices(event, operation, nearby, now_s=now,
+                                                   ack_deadline_s=self.rules.ack_deadline_s)
+                 if n.id not in self._view.notices]
+        changed = replace(operation, state=OperationState.NONCONFORMING)
+        with self.db.write() as connection:
+            engine_repo.set_state(connection, operation.id, changed.state)
+            self._log(connection, "system", "nonconforming", {
+                "operation": event.operation_id, "party": event.party, "track": event.track_id,
+                "t_s": event.t_s, "reason": event.reason.value, "version": operation.version})
+            for notice in fresh:
+                engine_repo.save_notice(connection, notice, new=True)
+                self._log(connection, "system", "notice_sent", _notice_payload(notice))
+        self._view.declarations.put(changed)
+        for notice in fresh:
+            self._view.notices[notice.id] = notice
+        return fresh
 
     def disclosure(self, notice: Notice) -> list[Volume4D]:
         """What the notice's receiver may see of the declaration it is about: only where it

@@ -92,3 +92,22 @@ def test_state_survives_a_restart(service, tmp_path):
     assert len(reopened.notices()) == 2
     escalated = reopened.escalate_due()
     assert len(escalated) == 2 and reopened.verify_ledger().ok
+
+
+def test_a_stray_aircraft_makes_its_operation_nonconforming_and_tells_its_neighbours(service):
+    from deconfliction.model import Nonconformance, NonconformanceReason, OperationState
+    service.add_party(Party("green"))
+    service.declare(declaration_id="a", party="blue", kind=DeclarationKind.OPERATION, volumes=(box(34, 33),))
+    # red's is 0.15 deg (~14 km) east of a's east edge: beyond the 10 km margin; green's is 5 km away
+    service.declare(declaration_id="far", party="red", kind=DeclarationKind.OPERATION, volumes=(box(34, 33.25),))
+    service.declare(declaration_id="near", party="green", kind=DeclarationKind.OPERATION, volumes=(box(34, 33.155),))
+    service.clock.set(T0 + 600)
+    event = Nonconformance("a", "blue", "blue-1", T0 + 600, NonconformanceReason.OUTSIDE_FOOTPRINT)
+    sent = service.report_nonconformance(event)
+    assert sorted(n.to_party for n in sent) == ["blue", "green"]
+    assert service.declaration("a").state is OperationState.NONCONFORMING
+    with service.db.read() as connection:
+        state = connection.execute(select(declarations.c.state).where(declarations.c.id == "a")).scalar_one()
+    assert state == "Nonconforming"
+    assert _entries(service)[-3].kind == "nonconforming"
+    assert service.report_nonconformance(event) == []  # one notice per party and version, not one per report

@@ -1,6 +1,8 @@
 """Notifications, read-back acknowledgements, deadlines and escalation (pure)."""
 
 from .disclosure import disclosed_extent
-from .engine import acknowledge, conflict_notices, escalate_due, late_notice_notices, notice_id, superseded_by
+from .engine import (
+    acknowledge, conflict_notices, escalate_due, late_notice_notices, nonconformance_notices, notice_id, superseded_by,
+)
 
-__all__ = ["acknowledge", "disclosed_extent", "conflict_notices", "escalate_due", "late_notice_notices", "notice_id", "superseded_by"]
+__all__ = ["acknowledge", "disclosed_extent", "conflict_notices", "escalate_due", "late_notice_notices", "nonconformance_notices", "notice_id", "superseded_by"]

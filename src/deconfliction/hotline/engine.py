@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import InvalidInput, PermissionDenied, VersionMismatch
-from ..model import Conflict, Declaration, LateNotice, Notice, NoticeReason, NoticeState
+from ..model import Conflict, Declaration, LateNotice, Nonconformance, Notice, NoticeReason, NoticeState
 
 
 def notice_id(reason: NoticeReason, to_party: str, about: str, version: int, other: str | None) -> str:
@@ -51,6 +51,23 @@ def late_notice_notices(
         Notice(
             notice_id(NoticeReason.LATE_NOTICE, party, operation.id, late.version, None),
             party, NoticeReason.LATE_NOTICE, operation.id, late.version, None, now_s, deadline,
+        )
+        for party in parties
+    ]
+
+
+def nonconformance_notices(
+    event: Nonconformance, operation: Declaration, nearby: Iterable[Declaration], *, now_s: float,
+    ack_deadline_s: float,
+) -> list[Notice]:
+    """Tell the operation's own party and every party with a declaration near it that one of its
+    aircraft has left its declared volumes. One notice per party and operation version."""
+    parties = sorted({operation.party} | {d.party for d in nearby})
+    deadline = now_s + ack_deadline_s
+    return [
+        Notice(
+            notice_id(NoticeReason.NONCONFORMING, party, operation.id, operation.version, None),
+            party, NoticeReason.NONCONFORMING, operation.id, operation.version, None, now_s, deadline,
         )
         for party in parties
     ]

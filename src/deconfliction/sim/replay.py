@@ -10,10 +10,17 @@ from ..clock import ManualClock
 from ..errors import DeconflictionError
 from ..geo import Volume4D, dump_volume4d, format_instant
 from ..ledger import Verification
-from ..model import Advice, Conflict, LateNotice, Notice, NoticeState
+from ..model import Advice, Conflict, LateNotice, Nonconformance, NonconformanceReason, Notice, NoticeState, TrackState
 from ..service import Deconfliction, DeclarationOutcome
 from ..store import Database
+from ..tactical.conformance import nonconformances
 from .scenario import Scenario, ScenarioAcknowledgement, ScenarioDeclaration
+
+
+@dataclass(frozen=True, slots=True)
+class _Observation:
+    operation: str
+    state: TrackState
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,7 @@ class ReplayReport:
     outcomes: tuple[DeclarationOutcome, ...]
     acknowledgements: tuple[AcknowledgementOutcome, ...]
     escalations: tuple[Notice, ...]
+    nonconformances: tuple[Nonconformance, ...]
     conflicts: tuple[Conflict, ...]
     late_notices: tuple[LateNotice, ...]
     notices: tuple[Notice, ...]
@@ -68,6 +76,10 @@ class ReplayReport:
                 {"party": a.party, "notice_of": a.notice_of, "at": _when(a.at_s), "accepted": a.accepted,
                  "reason": a.reason} for a in self.acknowledgements
             ],
+            "nonconformances": [
+                {"operation": e.operation_id, "party": e.party, "track": e.track_id, "at": _when(e.t_s),
+                 "reason": e.reason.value} for e in self.nonconformances
+            ],
             "ledger": {"ok": self.ledger.ok, "entries": self.ledger.entries, "head": self.ledger.head_hash},
         }
 
@@ -83,9 +95,11 @@ def _when(seconds: float | None) -> str | None:
 def replay(scenario: Scenario, database: Database) -> ReplayReport:
     """Make the scenario's declarations and acknowledgements in time order, escalating silence
     at each deadline as it passes, until `until` or the last deadline."""
-    events: list[tuple[float, int, int, ScenarioDeclaration | ScenarioAcknowledgement]] = [
+    events: list[tuple[float, int, int, ScenarioDeclaration | ScenarioAcknowledgement | _Observation]] = [
         (d.declared_at_s, 0, i, d) for i, d in enumerate(scenario.declarations)
     ] + [(a.at_s, 1, i, a) for i, a in enumerate(scenario.acknowledgements)]
+    events += [(state.t_s, 2, i, _Observation(track.operation, state))
+               for i, track in enumerate(scenario.tracks) for state in track.states]
     events.sort(key=lambda e: e[:3])
     start = events[0][0] if events else 0.0
     clock = ManualClock(start)
@@ -95,6 +109,8 @@ def replay(scenario: Scenario, database: Database) -> ReplayReport:
     outcomes: list[DeclarationOutcome] = []
     acks: list[AcknowledgementOutcome] = []
     escalations: list[Notice] = []
+    strays: list[Nonconformance] = []
+    last_reason: dict[str, NonconformanceReason | None] = {}
     for at_s, _, _, event in events:
         escalations += _escalate_before(service, clock, at_s)
         clock.set(at_s)
@@ -102,15 +118,23 @@ def replay(scenario: Scenario, database: Database) -> ReplayReport:
             outcomes.append(service.declare(
                 declaration_id=event.id, party=event.party, kind=event.kind, volumes=event.volumes,
                 priority=event.priority, purpose=event.purpose))
-        else:
+        elif isinstance(event, ScenarioAcknowledgement):
             acks.append(_acknowledge(service, event))
+        else:
+            found = nonconformances([service.declaration(event.operation)], [event.state],
+                                    {event.state.id: event.operation})
+            reason = found[0].reason if found else None
+            if reason is not None and reason != last_reason.get(event.state.id):
+                service.report_nonconformance(found[0])
+                strays.append(found[0])
+            last_reason[event.state.id] = reason
     pending = [n.deadline_s for n in service.notices() if n.state is NoticeState.SENT]
     until = scenario.until_s if scenario.until_s is not None else max([clock.now_s(), *pending])
     escalations += _escalate_before(service, clock, until)
     clock.set(until)
     escalations += service.escalate_due()
     return ReplayReport(
-        scenario, tuple(outcomes), tuple(acks), tuple(escalations), tuple(service.conflicts()),
+        scenario, tuple(outcomes), tuple(acks), tuple(escalations), tuple(strays), tuple(service.conflicts()),
         tuple(service.late_notices()), tuple(service.notices()), service.advice(), service.verify_ledger(),
         clock.now_s(), {n.id: tuple(service.disclosure(n)) for n in service.notices() if n.state is not NoticeState.SUPERSEDED},
     )

@@ -15,8 +15,9 @@ from typing import Any
 import yaml
 
 from ..errors import InvalidInput
-from ..geo import Volume4D, parse_duration, parse_instant, parse_volume4d
-from ..model import DeclarationKind, Party
+from ..geo import LatLng, Volume4D, parse_duration, parse_instant, parse_volume4d
+from ..geo.volume import finite_number
+from ..model import DeclarationKind, Party, TrackState
 from ..service import Rules
 
 
@@ -40,6 +41,15 @@ class ScenarioAcknowledgement:
 
 
 @dataclass(frozen=True, slots=True)
+class ScenarioTrack:
+    """Observed positions of one aircraft flying for `operation`."""
+
+    track: str
+    operation: str
+    states: tuple[TrackState, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     rules: Rules
@@ -47,6 +57,7 @@ class Scenario:
     declarations: tuple[ScenarioDeclaration, ...]
     acknowledgements: tuple[ScenarioAcknowledgement, ...]
     until_s: float | None = None
+    tracks: tuple[ScenarioTrack, ...] = ()
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -102,8 +113,29 @@ def parse_scenario(body: object) -> Scenario:
         _parse_acknowledgement(raw, i, known, {d.id for d in declarations})
         for i, raw in enumerate(_list(root.get("acknowledgements"), "acknowledgements"))
     ]
+    operations = {d.id for d in declarations if d.kind is DeclarationKind.OPERATION}
+    tracks = [_parse_track(raw, i, operations) for i, raw in enumerate(_list(root.get("tracks"), "tracks"))]
     until = parse_instant(root["until"], "until") if root.get("until") is not None else None
-    return Scenario(name, rules, tuple(parties), tuple(declarations), tuple(acknowledgements), until)
+    return Scenario(name, rules, tuple(parties), tuple(declarations), tuple(acknowledgements), until, tuple(tracks))
+
+
+def _parse_track(raw: object, index: int, operations: set[str]) -> ScenarioTrack:
+    where = f"tracks[{index}]"
+    item = _mapping(raw, where)
+    track = _text(item.get("track"), f"{where}.track")
+    operation = _text(item.get("operation"), f"{where}.operation")
+    if operation not in operations:
+        raise InvalidInput(f"{where}.operation", f"{operation!r} is not a declared operation")
+    states = []
+    for j, raw_state in enumerate(_list(item.get("states"), f"{where}.states")):
+        at = f"{where}.states[{j}]"
+        state = _mapping(raw_state, at)
+        if "at" not in state:
+            raise InvalidInput(f"{at}.at", "missing")
+        point = LatLng.checked(state.get("lat"), state.get("lng"), at)
+        states.append(TrackState(track, parse_instant(state["at"], f"{at}.at"), point.lat, point.lng,
+                                 finite_number(state.get("alt_m"), f"{at}.alt_m"), 0.0, 0.0, 0.0))
+    return ScenarioTrack(track, operation, tuple(states))
 
 
 def _parse_declaration(raw: object, index: int, parties: set[str], seen: set[str]) -> ScenarioDeclaration:

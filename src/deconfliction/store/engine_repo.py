@@ -45,6 +45,11 @@ def save_declaration(connection: Connection, declaration: Declaration) -> None:
     ))
 
 
+def set_state(connection: Connection, declaration_id: str, state: OperationState) -> None:
+    """A state change (Activated, Nonconforming, ...) keeps the version: the volumes are the same."""
+    connection.execute(declarations.update().where(declarations.c.id == declaration_id).values(state=state.value))
+
+
 def load_declarations(connection: Connection) -> list[Declaration]:
     out = []
     for r in connection.execute(select(declarations).order_by(declarations.c.id)):

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ..geo import Volume4D, volumes_overlap
+from ..geo import Circle, Interval, Volume4D, volumes_intersect, volumes_overlap
+from ..geo.bounds import footprint_cap
+from ..geo.plane import centre_of
 from ..geo.index import VolumeIndex
 from ..model import Conflict, Declaration, OperationState, VolumeOverlap
+
+
+MEAN_RADIUS_M = 6_371_008.8
 
 
 def can_conflict(a: Declaration, b: Declaration) -> bool:
@@ -68,6 +73,24 @@ class DeclarationSet:
     def candidates_near(self, volumes: Iterable[Volume4D]) -> list[Declaration]:
         keys = self._index.candidates_any(volumes)
         return [self._declarations[k] for k in sorted(keys)]
+
+    def near(self, declaration: Declaration, at_s: float, *, margin_m: float, margin_s: float) -> list[Declaration]:
+        """Other declarations within `margin_m` (plan and altitude) of `declaration`'s volumes
+        around `at_s`: who must hear that its aircraft strayed."""
+        widened = []
+        for volume in declaration.volumes:
+            cap = footprint_cap(volume.footprint)
+            centre = centre_of(volume.footprint)
+            radius = cap.angle_rad * MEAN_RADIUS_M + margin_m
+            widened.append(Volume4D(
+                Circle(centre, radius),
+                Interval(volume.altitude_m.lower - margin_m, volume.altitude_m.upper + margin_m),
+                Interval(at_s - margin_s, at_s + margin_s),
+            ))
+        return [
+            d for d in self.candidates_near(widened)
+            if d.id != declaration.id and any(volumes_intersect(w, v) for w in widened for v in d.volumes)
+        ]
 
     def conflicts_of(self, declaration: Declaration) -> list[Conflict]:
         """Every conflict `declaration` would have with the declarations in force (it need not be in the set)."""
