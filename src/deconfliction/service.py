@@ -206,7 +206,7 @@ class Deconfliction:
         operation = self.declaration(event.operation_id)
         now = self.clock.now_s()
         nearby = self._view.declarations.near(operation, event.t_s, margin_m=NEARBY_MARGIN_M, margin_s=NEARBY_MARGIN_S)
-        fresh = [n for n in nonconformance_notices(event, operation, nearby, now_s=now,
+        fresh = [n for n in nonconformance_notices(operation, nearby, now_s=now,
                                                    ack_deadline_s=self.rules.ack_deadline_s)
                  if n.id not in self._view.notices]
         changed = replace(operation, state=OperationState.NONCONFORMING)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import InvalidInput, PermissionDenied, VersionMismatch
-from ..model import Conflict, Declaration, LateNotice, Nonconformance, Notice, NoticeReason, NoticeState
+from ..model import Conflict, Declaration, LateNotice, Notice, NoticeReason, NoticeState
 
 
 def notice_id(reason: NoticeReason, to_party: str, about: str, version: int, other: str | None) -> str:
@@ -45,32 +45,27 @@ def late_notice_notices(
     late: LateNotice, operation: Declaration, affected: Iterable[Declaration], *, now_s: float, ack_deadline_s: float
 ) -> list[Notice]:
     """Tell each party whose declarations the late operation conflicts with, once per party."""
+    parties = {other.party for other in affected} - {operation.party}
     deadline = _deadline(now_s, ack_deadline_s, operation.start_s)
-    parties = sorted({other.party for other in affected if other.party != operation.party})
+    return _notices_about(operation, late.version, NoticeReason.LATE_NOTICE, parties, now_s, deadline)
+
+
+def _notices_about(operation: Declaration, version: int, reason: NoticeReason, parties: set[str], now_s: float,
+                   deadline_s: float) -> list[Notice]:
     return [
-        Notice(
-            notice_id(NoticeReason.LATE_NOTICE, party, operation.id, late.version, None),
-            party, NoticeReason.LATE_NOTICE, operation.id, late.version, None, now_s, deadline,
-        )
-        for party in parties
+        Notice(notice_id(reason, party, operation.id, version, None), party, reason, operation.id, version, None,
+               now_s, deadline_s)
+        for party in sorted(parties)
     ]
 
 
 def nonconformance_notices(
-    event: Nonconformance, operation: Declaration, nearby: Iterable[Declaration], *, now_s: float,
-    ack_deadline_s: float,
+    operation: Declaration, nearby: Iterable[Declaration], *, now_s: float, ack_deadline_s: float
 ) -> list[Notice]:
     """Tell the operation's own party and every party with a declaration near it that one of its
     aircraft has left its declared volumes. One notice per party and operation version."""
-    parties = sorted({operation.party} | {d.party for d in nearby})
-    deadline = now_s + ack_deadline_s
-    return [
-        Notice(
-            notice_id(NoticeReason.NONCONFORMING, party, operation.id, operation.version, None),
-            party, NoticeReason.NONCONFORMING, operation.id, operation.version, None, now_s, deadline,
-        )
-        for party in parties
-    ]
+    parties = {operation.party} | {d.party for d in nearby}
+    return _notices_about(operation, operation.version, NoticeReason.NONCONFORMING, parties, now_s, now_s + ack_deadline_s)
 
 
 def acknowledge(

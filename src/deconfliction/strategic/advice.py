@@ -46,32 +46,33 @@ def _widened(volume: Volume4D, *, time_up_s: float = 0.0, altitude_m: float = 0.
     )
 
 
-def _others(declaration: Declaration, declarations: DeclarationSet, widened: list[Volume4D]) -> list[Declaration]:
-    return [d for d in declarations.candidates_near(widened) if d.id != declaration.id and can_conflict(declaration, d)]
+def _forbidden_shifts(declaration: Declaration, declarations: DeclarationSet, widened: list[Volume4D],
+                      axis: str) -> list[tuple[float, float]]:
+    """Open intervals of shifts along `axis` ("time_s" or "altitude_m") that would make some
+    volume pair overlap, for pairs that already overlap in plan and in the other dimension."""
+    fixed = "altitude_m" if axis == "time_s" else "time_s"
+    forbidden = []
+    for other in declarations.candidates_near(widened):
+        if other.id == declaration.id or not can_conflict(declaration, other):
+            continue
+        for mine in declaration.volumes:
+            for theirs in other.volumes:
+                if getattr(mine, fixed).overlaps(getattr(theirs, fixed)) and footprints_overlap(mine.footprint, theirs.footprint):
+                    moving, blocking = getattr(mine, axis), getattr(theirs, axis)
+                    forbidden.append((blocking.lower - moving.upper, blocking.upper - moving.lower))
+    return forbidden
 
 
 def earliest_delay_s(declaration: Declaration, declarations: DeclarationSet, limit_s: float = MAX_DELAY_S) -> float | None:
     widened = [_widened(v, time_up_s=limit_s) for v in declaration.volumes]
-    forbidden = []
-    for other in _others(declaration, declarations, widened):
-        for mine in declaration.volumes:
-            for theirs in other.volumes:
-                if mine.altitude_m.overlaps(theirs.altitude_m) and footprints_overlap(mine.footprint, theirs.footprint):
-                    forbidden.append((theirs.time_s.lower - mine.time_s.upper, theirs.time_s.upper - mine.time_s.lower))
-    return smallest_free_shift(forbidden, limit_s)
+    return smallest_free_shift(_forbidden_shifts(declaration, declarations, widened, "time_s"), limit_s)
 
 
 def nearest_altitude_shift_m(
     declaration: Declaration, declarations: DeclarationSet, limit_m: float = MAX_ALTITUDE_SHIFT_M
 ) -> float | None:
     widened = [_widened(v, altitude_m=limit_m) for v in declaration.volumes]
-    forbidden = []
-    for other in _others(declaration, declarations, widened):
-        for mine in declaration.volumes:
-            for theirs in other.volumes:
-                if mine.time_s.overlaps(theirs.time_s) and footprints_overlap(mine.footprint, theirs.footprint):
-                    forbidden.append((theirs.altitude_m.lower - mine.altitude_m.upper,
-                                      theirs.altitude_m.upper - mine.altitude_m.lower))
+    forbidden = _forbidden_shifts(declaration, declarations, widened, "altitude_m")
     lowest = min(v.altitude_m.lower for v in declaration.volumes)
     forbidden.append((-math.inf, min(0.0, FLOOR_M - lowest)))
     up = smallest_free_shift(forbidden, limit_m)
