@@ -92,3 +92,15 @@ def test_grid_never_misses_a_pair_of_clustered_aircraft(rows, lat0, lon0):
         vs_mps=np.array([r[5] for r in rows]),
     )
     assert same(detect_conflicts(traffic), detect_conflicts(traffic, broad_phase="all"))
+
+
+@pytest.mark.parametrize("slices", [1, 3])
+def test_any_number_of_time_slices_finds_the_same_pairs(slices):
+    traffic = random_traffic(600, seed=8, lat0=87.0, lon0=179.0, half_km=150.0)
+    east, north = traffic.velocity_en()
+    found = grid_pairs(traffic, Protection(), east, north, slices=slices)
+    keys = found.a * len(traffic) + found.b
+    assert len(np.unique(keys)) == len(keys)
+    reference = detect_conflicts(traffic, broad_phase="all")
+    proposed = set(zip(found.a.tolist(), found.b.tolist(), strict=True))
+    assert set(zip(reference.a.tolist(), reference.b.tolist(), strict=True)) <= proposed
