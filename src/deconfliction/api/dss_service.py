@@ -1,24 +1,42 @@
-"""The DSS shell: one registry in memory, one lock, one database.
+"""The DSS shell: one registry in memory, one lock, one database, group commit.
 
-Every write runs under the lock: decide against the registry, commit the change and its
-ledger entry in one BEGIN IMMEDIATE transaction, then apply it to the registry. Holding the
-lock across decide-and-commit makes writes serializable (no two writers decide on the same
-view), and since deciding reads memory, not the database, the lock is held for well under a
-millisecond: a busy area does not turn into retries, as it does with optimistic transactions.
+A write is decided against the in-memory registry under the lock and applied to it at once,
+so the next write decides on top of it: writes are serializable, and deciding reads memory,
+not the database, so the lock is held for well under a millisecond. Writes decided in the same
+turn of the event loop are then committed together in one BEGIN IMMEDIATE transaction, with
+one ledger entry (the write's own when it is alone; a "dss.batch" entry listing each write's
+actor, kind and change otherwise). A write is answered only after its transaction commits.
+
+If a commit fails, the writes of that batch and of any batch decided on top of it fail, and
+the registry is reloaded from the database: memory never keeps what the disk refused.
+Readers wait for the batch pending when they start, so they do not see a write whose commit
+is still to come (a write decided while the read waits may be visible; see `settled`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from ..dss import Caller, Outcome, RandomTokens, Registry, Tokens
-from ..store import Database, dss_repo
+from ..dss import Caller, Change, Outcome, RandomTokens, Registry, Tokens
+from ..store import Database, dss_repo, ledger_repo
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    kind: str
+    actor: str
+    at_s: float
+    change: Change
 
 
 class DssService:
@@ -28,21 +46,64 @@ class DssService:
         self.clock = clock
         self.tokens: Tokens = tokens or RandomTokens()
         self._lock = threading.Lock()
+        self._pending: list[_Pending] = []
+        self._batch: asyncio.Future[None] | None = None
         with db.read() as connection:
             self._registry = dss_repo.load(connection)
 
     @contextmanager
     def reading(self) -> Iterator[Registry]:
-        """The registry, consistent for the duration of the block."""
+        """The registry, consistent for the duration of the block (await `settled` first)."""
         with self._lock:
             yield self._registry
 
-    def write(self, kind: str, caller: Caller, decide: Callable[[Registry, float], Outcome[T]]) -> Outcome[T]:
-        """Decide, commit (rows + ledger entry), apply; an error anywhere leaves no trace."""
+    async def settled(self) -> None:
+        """Wait until the writes decided so far are committed (or have failed)."""
+        batch = self._batch
+        if batch is not None:
+            await asyncio.wait([batch])
+
+    async def write(self, kind: str, caller: Caller, decide: Callable[[Registry, float], Outcome[T]]) -> Outcome[T]:
+        """Decide and apply now; answer once committed with its ledger entry. Errors leave no trace."""
         with self._lock:
             now_s = self.clock()
             outcome = decide(self._registry, now_s)
-            with self.db.write() as connection:
-                dss_repo.commit(connection, outcome.change, at_s=now_s, actor=caller.manager, kind=kind)
             self._registry.apply(outcome.change)
-            return outcome
+            self._pending.append(_Pending(kind, caller.manager, now_s, outcome.change))
+            if self._batch is None:
+                loop = asyncio.get_running_loop()
+                self._batch = loop.create_future()
+                loop.call_soon(self._flush)
+            batch = self._batch
+        await batch
+        return outcome
+
+    def _flush(self) -> None:
+        with self._lock:
+            pending, batch = self._pending, self._batch
+            self._pending, self._batch = [], None
+            if batch is None:
+                return
+            try:
+                with self.db.write() as connection:
+                    for item in pending:
+                        dss_repo.write_rows(connection, item.change)
+                    _append_ledger(connection, pending)
+            except Exception as exc:  # the disk refused: memory must forget these writes
+                log.exception("DSS commit failed; reloading the registry from the database")
+                with self.db.read() as connection:
+                    self._registry = dss_repo.load(connection)
+                batch.set_exception(exc)
+                return
+        batch.set_result(None)
+
+
+def _append_ledger(connection: Any, pending: list[_Pending]) -> None:
+    if len(pending) == 1:
+        item = pending[0]
+        ledger_repo.append(connection, at_s=item.at_s, actor=item.actor, kind=item.kind,
+                           payload=dss_repo.ledger_payload(item.change))
+        return
+    writes = [{"actor": p.actor, "kind": p.kind, "at_s": p.at_s, **dss_repo.ledger_payload(p.change)}
+              for p in pending]
+    ledger_repo.append(connection, at_s=pending[-1].at_s, actor="dss", kind="dss.batch", payload={"writes": writes})

@@ -148,10 +148,13 @@ def _bump(sub: Subscription) -> Subscription:
     )
 
 
-def merge_subscriptions(*groups: Iterable[Subscription]) -> tuple[Subscription, ...]:
-    """Later groups win for the same id (a bumped value after a modified one, say)."""
-    merged: dict[str, Subscription] = {}
-    for group in groups:
-        for sub in group:
-            merged[sub.id] = sub
-    return tuple(merged.values())
+def subscription_writes(modified: Iterable[Subscription], bumped: Iterable[Subscription]
+                        ) -> tuple[tuple[Subscription, ...], tuple[tuple[str, int], ...]]:
+    """(subscriptions to put, (id, notification index) of subscriptions only notified).
+
+    A notification rewrites one integer, not the subscription: kept apart so the store can
+    update one column and the ledger record one pair.
+    """
+    bumped_by_id = {b.id: b for b in bumped}
+    puts = tuple(bumped_by_id.pop(s.id, s) for s in modified)
+    return puts, tuple((b.id, b.notification_index) for b in bumped_by_id.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import NotFound, PermissionDenied, VersionMismatch
 from ..geo import Volume4D
-from .common import CM, Caller, Outcome, Tokens, check_bounded_extents, notify, require
+from .common import CM, Caller, Outcome, Tokens, check_bounded_extents, notify, require, subscription_writes
 from .entities import ConstraintRef
 from .registry import Change, Registry
 
@@ -31,7 +31,7 @@ def put_constraint(registry: Registry, caller: Caller, entity_id: str, ovn: str 
     )
     touched = extents + (old.extents if old else ())
     bumped, subscribers = notify(registry, touched, for_constraints=True, now_s=now_s, changed={})
-    return Outcome(Change(put_constraints=(constraint,), put_subscriptions=bumped), constraint, subscribers)
+    return Outcome(Change(put_constraints=(constraint,), notified=subscription_writes((), bumped)[1]), constraint, subscribers)
 
 
 def delete_constraint(registry: Registry, caller: Caller, entity_id: str, ovn: str, *,
@@ -45,4 +45,4 @@ def delete_constraint(registry: Registry, caller: Caller, entity_id: str, ovn: s
     if old.ovn != ovn:
         raise VersionMismatch(f"OVN {ovn!r} is not the current OVN of constraint {entity_id}")
     bumped, subscribers = notify(registry, old.extents, for_constraints=True, now_s=now_s, changed={})
-    return Outcome(Change(del_constraints=(entity_id,), put_subscriptions=bumped), old, subscribers)
+    return Outcome(Change(del_constraints=(entity_id,), notified=subscription_writes((), bumped)[1]), old, subscribers)

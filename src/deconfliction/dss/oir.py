@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
 from ..geo import Volume4D
-from .common import CMSA, CP, SC, Caller, Outcome, Tokens, check_bounded_extents, merge_subscriptions, notify
+from .common import CMSA, CP, SC, Caller, Outcome, Tokens, check_bounded_extents, notify, subscription_writes
 from .coverage import extents_cover
 from .entities import Availability, OpIntentRef, OpIntentState, Subscription
 from .errors import AirspaceConflict, UssDown
@@ -78,8 +78,8 @@ def put_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str | None,
     changed = {s.id: s for s in new_subs if s.id in registry.subscriptions}
     bumped, subscribers = notify(registry, touched, for_constraints=False, now_s=now_s, changed=changed,
                                  excluded=del_subs)
-    change = Change(put_oirs=(oir,), put_subscriptions=merge_subscriptions(new_subs, bumped),
-                    del_subscriptions=del_subs)
+    puts, notified = subscription_writes(new_subs, bumped)
+    change = Change(put_oirs=(oir,), put_subscriptions=puts, notified=notified, del_subscriptions=del_subs)
     return Outcome(change, oir, subscribers)
 
 
@@ -177,5 +177,6 @@ def delete_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str, *, 
         deletes = (sub.id,)
     bumped, subscribers = notify(registry, old.extents, for_constraints=False, now_s=now_s, changed={},
                                  excluded=deletes)
-    change = Change(del_oirs=(entity_id,), put_subscriptions=bumped, del_subscriptions=deletes)
+    _, notified = subscription_writes((), bumped)
+    change = Change(del_oirs=(entity_id,), notified=notified, del_subscriptions=deletes)
     return Outcome(change, old, subscribers)

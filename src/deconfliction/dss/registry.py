@@ -7,13 +7,19 @@ that did not happen. Queries are exact: index candidates are confirmed with the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from ..geo import Volume4D
 from ..geo.index import VolumeIndex
 from .entities import ConstraintRef, OpIntentRef, Report, Subscription, UssAvailability
-from .matching import extents_intersect
+from .matching import matching_keys
+
+
+class _HasExtents(Protocol):
+    @property
+    def extents(self) -> tuple[Volume4D, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,7 @@ class Change:
     put_constraints: tuple[ConstraintRef, ...] = ()
     del_constraints: tuple[str, ...] = ()
     put_subscriptions: tuple[Subscription, ...] = ()
+    notified: tuple[tuple[str, int], ...] = ()  # (subscription id, new notification index)
     del_subscriptions: tuple[str, ...] = ()
     put_availability: tuple[UssAvailability, ...] = ()
     put_reports: tuple[Report, ...] = field(default=())
@@ -43,19 +50,13 @@ class Registry:
 
     # -- reads ---------------------------------------------------------------------------
     def oirs_in(self, volumes: Iterable[Volume4D]) -> list[OpIntentRef]:
-        volumes = tuple(volumes)
-        found = (self.oirs[k] for k in self._oir_index.candidates_any(volumes))
-        return sorted((o for o in found if extents_intersect(volumes, o.extents)), key=lambda o: o.id)
+        return [self.oirs[k] for k in _matching(self._oir_index, self.oirs, tuple(volumes))]
 
     def constraints_in(self, volumes: Iterable[Volume4D]) -> list[ConstraintRef]:
-        volumes = tuple(volumes)
-        found = (self.constraints[k] for k in self._cr_index.candidates_any(volumes))
-        return sorted((c for c in found if extents_intersect(volumes, c.extents)), key=lambda c: c.id)
+        return [self.constraints[k] for k in _matching(self._cr_index, self.constraints, tuple(volumes))]
 
     def subscriptions_in(self, volumes: Iterable[Volume4D]) -> list[Subscription]:
-        volumes = tuple(volumes)
-        found = (self.subscriptions[k] for k in self._sub_index.candidates_any(volumes))
-        return sorted((s for s in found if extents_intersect(volumes, s.extents)), key=lambda s: s.id)
+        return [self.subscriptions[k] for k in _matching(self._sub_index, self.subscriptions, tuple(volumes))]
 
     def dependents(self, subscription_id: str) -> list[OpIntentRef]:
         """Intents that rely on this subscription for their notifications."""
@@ -86,6 +87,8 @@ class Registry:
             # A notification only bumps the index: keep the R-tree entry when extents are unchanged.
             if old is None or old.extents != sub.extents:
                 self._sub_index.add(sub.id, sub.extents)
+        for sub_id, index in change.notified:
+            self.subscriptions[sub_id] = replace(self.subscriptions[sub_id], notification_index=index)
         for status in change.put_availability:
             self.availability[status.uss] = status
 
@@ -98,3 +101,9 @@ class Registry:
             self._dependents[old.subscription_id].discard(oir_id)
             if not self._dependents[old.subscription_id]:
                 del self._dependents[old.subscription_id]
+
+
+def _matching(index: VolumeIndex[str], entities: Mapping[str, _HasExtents], volumes: tuple[Volume4D, ...]) -> list[str]:
+    """Ids (sorted) of entities with a volume that overlaps one of `volumes`: broad, then exact."""
+    entries = [(key, v) for key in index.candidates_any(volumes) for v in entities[key].extents]
+    return sorted(matching_keys(volumes, entries))

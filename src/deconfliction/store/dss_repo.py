@@ -10,7 +10,7 @@ import json
 import math
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Delete, Table, bindparam, delete, insert, select, update
 
 from ..dss.entities import (
     Availability, ConstraintRef, OpIntentRef, OpIntentState, Subscription, UssAvailability,
@@ -89,50 +89,62 @@ def load(connection: Connection) -> Registry:
 
 def commit(connection: Connection, change: Change, *, at_s: float, actor: str, kind: str) -> None:
     """Write the change's rows and one ledger entry describing it, in the caller's transaction."""
-    _write_rows(connection, change)
+    write_rows(connection, change)
     ledger_repo.append(connection, at_s=at_s, actor=actor, kind=kind, payload=ledger_payload(change))
 
 
-def _write_rows(connection: Connection, change: Change) -> None:
-    gone_oirs = list(change.del_oirs) + [o.id for o in change.put_oirs]
-    if gone_oirs:
-        connection.execute(delete(dss_operational_intents).where(dss_operational_intents.c.id.in_(gone_oirs)))
-    if change.put_oirs:
-        connection.execute(insert(dss_operational_intents), [
-            {"id": o.id, "manager": o.manager, "version": o.version, "state": o.state.value, "ovn": o.ovn,
-             "uss_base_url": o.uss_base_url, "subscription_id": o.subscription_id,
-             "extents": _extents_json(o.extents), "updated_at_s": o.updated_at_s}
-            for o in change.put_oirs
-        ])
-    gone_crs = list(change.del_constraints) + [c.id for c in change.put_constraints]
-    if gone_crs:
-        connection.execute(delete(dss_constraints).where(dss_constraints.c.id.in_(gone_crs)))
-    if change.put_constraints:
-        connection.execute(insert(dss_constraints), [
-            {"id": c.id, "manager": c.manager, "version": c.version, "ovn": c.ovn, "uss_base_url": c.uss_base_url,
-             "extents": _extents_json(c.extents), "updated_at_s": c.updated_at_s}
-            for c in change.put_constraints
-        ])
-    gone_subs = list(change.del_subscriptions) + [s.id for s in change.put_subscriptions]
-    if gone_subs:
-        connection.execute(delete(dss_subscriptions).where(dss_subscriptions.c.id.in_(gone_subs)))
-    if change.put_subscriptions:
-        connection.execute(insert(dss_subscriptions), [
-            {"id": s.id, "manager": s.manager, "version": s.version, "notification_index": s.notification_index,
-             "uss_base_url": s.uss_base_url, "notify_for_operational_intents": int(s.notify_for_operational_intents),
-             "notify_for_constraints": int(s.notify_for_constraints), "implicit": int(s.implicit),
-             "extents": _extents_json(s.extents), "updated_at_s": s.updated_at_s}
-            for s in change.put_subscriptions
-        ])
+def _by_id(table: Table, column: str = "id") -> Delete:
+    return delete(table).where(table.c[column] == bindparam("key"))
+
+
+# Statements built once: SQLAlchemy compiles and caches them, so a write costs the database
+# work, not statement construction (which dominates for small rows).
+_DELETE = {t.name: _by_id(t) for t in (dss_operational_intents, dss_constraints, dss_subscriptions)}
+_DELETE_AVAILABILITY = _by_id(dss_uss_availability, "uss")
+_INSERT = {t.name: insert(t) for t in (dss_operational_intents, dss_constraints, dss_subscriptions,
+                                         dss_uss_availability, dss_reports)}
+_NOTIFY = (update(dss_subscriptions).where(dss_subscriptions.c.id == bindparam("key"))
+           .values(notification_index=bindparam("index")))
+
+
+def _replace(connection: Connection, table: Table, gone: list[str], rows: list[dict[str, Any]]) -> None:
+    if gone:
+        connection.execute(_DELETE[table.name], [{"key": key} for key in gone])
+    if rows:
+        connection.execute(_INSERT[table.name], rows)
+
+
+def write_rows(connection: Connection, change: Change) -> None:
+    """The change's rows, in the caller's transaction (which must also record it in the ledger)."""
+    _replace(connection, dss_operational_intents, list(change.del_oirs) + [o.id for o in change.put_oirs], [
+        {"id": o.id, "manager": o.manager, "version": o.version, "state": o.state.value, "ovn": o.ovn,
+         "uss_base_url": o.uss_base_url, "subscription_id": o.subscription_id,
+         "extents": _extents_json(o.extents), "updated_at_s": o.updated_at_s}
+        for o in change.put_oirs
+    ])
+    _replace(connection, dss_constraints, list(change.del_constraints) + [c.id for c in change.put_constraints], [
+        {"id": c.id, "manager": c.manager, "version": c.version, "ovn": c.ovn, "uss_base_url": c.uss_base_url,
+         "extents": _extents_json(c.extents), "updated_at_s": c.updated_at_s}
+        for c in change.put_constraints
+    ])
+    _replace(connection, dss_subscriptions,
+             list(change.del_subscriptions) + [s.id for s in change.put_subscriptions], [
+        {"id": s.id, "manager": s.manager, "version": s.version, "notification_index": s.notification_index,
+         "uss_base_url": s.uss_base_url, "notify_for_operational_intents": int(s.notify_for_operational_intents),
+         "notify_for_constraints": int(s.notify_for_constraints), "implicit": int(s.implicit),
+         "extents": _extents_json(s.extents), "updated_at_s": s.updated_at_s}
+        for s in change.put_subscriptions
+    ])
+    if change.notified:
+        connection.execute(_NOTIFY, [{"key": sub_id, "index": index} for sub_id, index in change.notified])
     if change.put_availability:
-        connection.execute(delete(dss_uss_availability).where(
-            dss_uss_availability.c.uss.in_([a.uss for a in change.put_availability])))
-        connection.execute(insert(dss_uss_availability), [
+        connection.execute(_DELETE_AVAILABILITY, [{"key": a.uss} for a in change.put_availability])
+        connection.execute(_INSERT["dss_uss_availability"], [
             {"uss": a.uss, "availability": a.availability.value, "version": a.version}
             for a in change.put_availability
         ])
     if change.put_reports:
-        connection.execute(insert(dss_reports), [
+        connection.execute(_INSERT["dss_reports"], [
             {"id": r.id, "reporter": r.reporter, "at_s": r.at_s, "body": json.dumps(r.body)}
             for r in change.put_reports
         ])
@@ -166,6 +178,8 @@ def ledger_payload(change: Change) -> dict[str, Any]:
              "extents": [encode_volume(v) for v in s.extents]}
             for s in change.put_subscriptions
         ]
+    if change.notified:
+        payload["notified"] = [[sub_id, index] for sub_id, index in change.notified]
     if change.del_subscriptions:
         payload["deleted_subscriptions"] = list(change.del_subscriptions)
     if change.put_availability:

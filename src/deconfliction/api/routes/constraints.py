@@ -24,6 +24,7 @@ async def query(body: QueryParameters, service: Service,
         raise InvalidInput("area_of_interest", "missing")
     volume = body.area_of_interest.to_volume("area_of_interest")
     check_area((volume,), "area_of_interest")
+    await service.settled()
     with service.reading() as registry:
         refs = [constraint_json(c, viewer=caller.manager, registry=registry)
                 for c in registry.constraints_in((volume,))]
@@ -33,6 +34,7 @@ async def query(body: QueryParameters, service: Service,
 @router.get("/{entityid}", operation_id="getConstraintReference")
 async def get(entityid: EntityId, service: Service,
               caller: Annotated[Caller, authorized("getConstraintReference")]) -> JSONResponse:
+    await service.settled()
     with service.reading() as registry:
         cr = registry.constraints.get(entityid)
         if cr is None:
@@ -51,7 +53,7 @@ def _written(service: Service, caller: Caller, outcome: Any, status: int) -> JSO
 async def create(entityid: EntityId, body: PutConstraintReferenceParameters, service: Service,
                  caller: Annotated[Caller, authorized("createConstraintReference")]) -> JSONResponse:
     extents = body.volumes()
-    outcome = service.write("dss.constraint.create", caller, lambda registry, now_s: put_constraint(
+    outcome = await service.write("dss.constraint.create", caller, lambda registry, now_s: put_constraint(
         registry, caller, entityid, None, extents=extents, uss_base_url=body.uss_base_url, now_s=now_s,
         tokens=service.tokens))
     return _written(service, caller, outcome, 201)
@@ -61,7 +63,7 @@ async def create(entityid: EntityId, body: PutConstraintReferenceParameters, ser
 async def update(entityid: EntityId, ovn: str, body: PutConstraintReferenceParameters, service: Service,
                  caller: Annotated[Caller, authorized("updateConstraintReference")]) -> JSONResponse:
     extents = body.volumes()
-    outcome = service.write("dss.constraint.update", caller, lambda registry, now_s: put_constraint(
+    outcome = await service.write("dss.constraint.update", caller, lambda registry, now_s: put_constraint(
         registry, caller, entityid, ovn, extents=extents, uss_base_url=body.uss_base_url, now_s=now_s,
         tokens=service.tokens))
     return _written(service, caller, outcome, 200)
@@ -70,7 +72,7 @@ async def update(entityid: EntityId, ovn: str, body: PutConstraintReferenceParam
 @router.delete("/{entityid}/{ovn}", operation_id="deleteConstraintReference")
 async def delete(entityid: EntityId, ovn: str, service: Service,
                  caller: Annotated[Caller, authorized("deleteConstraintReference")]) -> JSONResponse:
-    outcome = service.write("dss.constraint.delete", caller, lambda registry, now_s: delete_constraint(
+    outcome = await service.write("dss.constraint.delete", caller, lambda registry, now_s: delete_constraint(
         registry, caller, entityid, ovn, now_s=now_s))
     return _written(service, caller, outcome, 200)
 

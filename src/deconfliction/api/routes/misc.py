@@ -24,7 +24,7 @@ async def report(body: ErrorReport, service: Service,
                  caller: Annotated[Caller, authorized("makeDssReport")]) -> JSONResponse:
     content = body.model_dump(exclude_none=True)
     content.pop("report_id", None)
-    outcome = service.write("dss.report", caller, lambda _registry, now_s: make_report(
+    outcome = await service.write("dss.report", caller, lambda _registry, now_s: make_report(
         caller, content, now_s=now_s, tokens=service.tokens))
     return JSONResponse({**content, "report_id": outcome.result.id}, status_code=201)
 
@@ -32,6 +32,7 @@ async def report(body: ErrorReport, service: Service,
 @router.get("/uss_availability/{uss_id}", operation_id="getUssAvailability")
 async def get_availability(uss_id: str, service: Service,
                            caller: Annotated[Caller, authorized("getUssAvailability")]) -> JSONResponse:
+    await service.settled()
     with service.reading() as registry:
         return JSONResponse(_status_json(current_availability(registry, uss_id)))
 
@@ -40,6 +41,6 @@ async def get_availability(uss_id: str, service: Service,
 async def set_uss_availability(uss_id: str, body: SetUssAvailabilityStatusParameters, service: Service,
                                caller: Annotated[Caller, authorized("setUssAvailability")]) -> JSONResponse:
     availability = Availability(body.availability)
-    outcome = service.write("dss.uss_availability", caller, lambda registry, _now_s: set_availability(
+    outcome = await service.write("dss.uss_availability", caller, lambda registry, _now_s: set_availability(
         registry, caller, uss_id, availability=availability, old_version=body.old_version, tokens=service.tokens))
     return JSONResponse(_status_json(outcome.result))

@@ -24,6 +24,7 @@ async def query(body: QueryParameters, service: Service,
         raise InvalidInput("area_of_interest", "missing")
     volume = body.area_of_interest.to_volume("area_of_interest")
     check_area((volume,), "area_of_interest")
+    await service.settled()
     with service.reading() as registry:
         refs = [oir_json(o, viewer=caller.manager, registry=registry) for o in registry.oirs_in((volume,))]
     return JSONResponse({"operational_intent_references": refs})
@@ -32,6 +33,7 @@ async def query(body: QueryParameters, service: Service,
 @router.get("/{entityid}", operation_id="getOperationalIntentReference")
 async def get(entityid: EntityId, service: Service,
               caller: Annotated[Caller, authorized("getOperationalIntentReference")]) -> JSONResponse:
+    await service.settled()
     with service.reading() as registry:
         oir = registry.oirs.get(entityid)
         if oir is None:
@@ -50,7 +52,7 @@ def _written(service: Service, caller: Caller, outcome: Any, status: int) -> JSO
 async def create(entityid: EntityId, body: PutOperationalIntentReferenceParameters, service: Service,
                  caller: Annotated[Caller, authorized("createOperationalIntentReference")]) -> JSONResponse:
     request = body.to_request()
-    outcome = service.write("dss.operational_intent.create", caller, lambda registry, now_s: put_oir(
+    outcome = await service.write("dss.operational_intent.create", caller, lambda registry, now_s: put_oir(
         registry, caller, entityid, None, request, now_s=now_s, tokens=service.tokens))
     return _written(service, caller, outcome, 201)
 
@@ -59,7 +61,7 @@ async def create(entityid: EntityId, body: PutOperationalIntentReferenceParamete
 async def update(entityid: EntityId, ovn: str, body: PutOperationalIntentReferenceParameters, service: Service,
                  caller: Annotated[Caller, authorized("updateOperationalIntentReference")]) -> JSONResponse:
     request = body.to_request()
-    outcome = service.write("dss.operational_intent.update", caller, lambda registry, now_s: put_oir(
+    outcome = await service.write("dss.operational_intent.update", caller, lambda registry, now_s: put_oir(
         registry, caller, entityid, ovn, request, now_s=now_s, tokens=service.tokens))
     return _written(service, caller, outcome, 200)
 
@@ -67,7 +69,7 @@ async def update(entityid: EntityId, ovn: str, body: PutOperationalIntentReferen
 @router.delete("/{entityid}/{ovn}", operation_id="deleteOperationalIntentReference")
 async def delete(entityid: EntityId, ovn: str, service: Service,
                  caller: Annotated[Caller, authorized("deleteOperationalIntentReference")]) -> JSONResponse:
-    outcome = service.write("dss.operational_intent.delete", caller, lambda registry, now_s: delete_oir(
+    outcome = await service.write("dss.operational_intent.delete", caller, lambda registry, now_s: delete_oir(
         registry, caller, entityid, ovn, now_s=now_s))
     return _written(service, caller, outcome, 200)
 

@@ -27,6 +27,7 @@ async def query(body: QueryParameters, service: Service,
     volume = body.area_of_interest.to_volume("area_of_interest")
     check_area((volume,), "area_of_interest")
     now_s = service.clock()
+    await service.settled()
     with service.reading() as registry:
         subs = [subscription_json(s, registry=registry) for s in registry.subscriptions_in((volume,))
                 if s.manager == caller.manager and not s.expired(now_s)]
@@ -36,6 +37,7 @@ async def query(body: QueryParameters, service: Service,
 @router.get("/{subscriptionid}", operation_id="getSubscription")
 async def get(subscriptionid: EntityId, service: Service,
               caller: Annotated[Caller, authorized("getSubscription")]) -> JSONResponse:
+    await service.settled()
     with service.reading() as registry:
         sub = registry.subscriptions.get(subscriptionid)
         if sub is None:
@@ -49,7 +51,7 @@ async def _put(subscriptionid: str, version: str | None, body: PutSubscriptionPa
                caller: Caller) -> JSONResponse:
     request = body.to_request()
     kind = "dss.subscription.create" if version is None else "dss.subscription.update"
-    outcome = service.write(kind, caller, lambda registry, now_s: put_subscription(
+    outcome = await service.write(kind, caller, lambda registry, now_s: put_subscription(
         registry, caller, subscriptionid, version, request, now_s=now_s, tokens=service.tokens))
     written = outcome.result
     with service.reading() as registry:
@@ -78,7 +80,7 @@ async def update(subscriptionid: EntityId, version: str, body: PutSubscriptionPa
 @router.delete("/{subscriptionid}/{version}", operation_id="deleteSubscription")
 async def delete(subscriptionid: EntityId, version: str, service: Service,
                  caller: Annotated[Caller, authorized("deleteSubscription")]) -> JSONResponse:
-    outcome = service.write("dss.subscription.delete", caller, lambda registry, now_s: delete_subscription(
+    outcome = await service.write("dss.subscription.delete", caller, lambda registry, now_s: delete_subscription(
         registry, caller, subscriptionid, version, now_s=now_s))
     with service.reading() as registry:
         return JSONResponse({"subscription": subscription_json(outcome.result, registry=registry)})
