@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from .responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..dss.errors import AirspaceConflict, Unauthenticated

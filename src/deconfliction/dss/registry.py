@@ -8,13 +8,13 @@ that did not happen. Queries are exact: index candidates are confirmed with the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..geo import Volume4D
-from ..geo.index import VolumeIndex
 from .entities import ConstraintRef, OpIntentRef, Report, Subscription, UssAvailability
 from .matching import matching_keys
+from .spatial import SpatialIndex
 
 
 class _HasExtents(Protocol):
@@ -43,9 +43,9 @@ class Registry:
         self.constraints: dict[str, ConstraintRef] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.availability: dict[str, UssAvailability] = {}
-        self._oir_index: VolumeIndex[str] = VolumeIndex()
-        self._cr_index: VolumeIndex[str] = VolumeIndex()
-        self._sub_index: VolumeIndex[str] = VolumeIndex()
+        self._oir_index = SpatialIndex()
+        self._cr_index = SpatialIndex()
+        self._sub_index = SpatialIndex()
         self._dependents: dict[str, set[str]] = {}
 
     # -- reads ---------------------------------------------------------------------------
@@ -88,7 +88,10 @@ class Registry:
             if old is None or old.extents != sub.extents:
                 self._sub_index.add(sub.id, sub.extents)
         for sub_id, index in change.notified:
-            self.subscriptions[sub_id] = replace(self.subscriptions[sub_id], notification_index=index)
+            s = self.subscriptions[sub_id]
+            self.subscriptions[sub_id] = Subscription(
+                s.id, s.manager, s.version, index, s.extents, s.uss_base_url, s.notify_for_operational_intents,
+                s.notify_for_constraints, s.implicit, s.updated_at_s)
         for status in change.put_availability:
             self.availability[status.uss] = status
 
@@ -103,7 +106,7 @@ class Registry:
                 del self._dependents[old.subscription_id]
 
 
-def _matching(index: VolumeIndex[str], entities: Mapping[str, _HasExtents], volumes: tuple[Volume4D, ...]) -> list[str]:
+def _matching(index: SpatialIndex, entities: Mapping[str, _HasExtents], volumes: tuple[Volume4D, ...]) -> list[str]:
     """Ids (sorted) of entities with a volume that overlaps one of `volumes`: broad, then exact."""
-    entries = [(key, v) for key in index.candidates_any(volumes) for v in entities[key].extents]
+    entries = [(key, v) for key in index.candidates(volumes) for v in entities[key].extents]
     return sorted(matching_keys(volumes, entries))

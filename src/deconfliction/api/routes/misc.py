@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from ..responses import JSONResponse
 
 from ...dss import Availability, Caller, UssAvailability
 from ...dss.availability import current_availability, make_report, set_availability

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from ..responses import JSONResponse
 
 from ...dss import Caller
 from ...dss.common import check_area
