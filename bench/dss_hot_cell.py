@@ -50,12 +50,12 @@ def rfc3339(t: float) -> str:
     return datetime.fromtimestamp(t, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def random_extent(rng: random.Random, now: float) -> dict[str, Any]:
+def random_extent(rng: random.Random, now: float, band: tuple[float, float] | None = None) -> dict[str, Any]:
     size = rng.uniform(0.3, 0.6)
     lat = LAT0 + rng.uniform(0, 1 - size) * SIDE_LAT
     lng = LNG0 + rng.uniform(0, 1 - size) * SIDE_LNG
     dlat, dlng = size * SIDE_LAT, size * SIDE_LNG
-    lo, hi = rng.choice(BANDS)
+    lo, hi = band or rng.choice(BANDS)
     start = now + 60 + rng.uniform(0, 5400)
     return {
         "volume": {
@@ -106,16 +106,17 @@ class Tally:
 
 
 async def client(index: int, port: int, token: str, deadline: float, per_client: int,
-                 published: dict[str, str], tally: Tally) -> None:
+                 published: dict[str, str], tally: Tally, own_band: bool) -> None:
     """One USS: keeps up to `per_client` live intents, creating, moving and deleting them."""
     rng = random.Random(index)
     conn = Connection(port, token)
     mine: list[tuple[str, str]] = []  # (id, ovn), oldest first
     base_url = f"https://uss{index}.bench.invalid"
+    band = (25.0 * index, 25.0 * index + 20.0) if own_band else None
     while time.time() < deadline:
         action = "delete" if len(mine) >= per_client else rng.choice(["create", "create", "update"] if mine else ["create"])
         for _attempt in range(50):
-            body = {"extents": [random_extent(rng, time.time())], "key": list(published.values()),
+            body = {"extents": [random_extent(rng, time.time(), band)], "key": list(published.values()),
                     "state": "Accepted", "uss_base_url": base_url, "new_subscription": {"uss_base_url": base_url}}
             if action == "create":
                 oir_id = str(uuid.uuid4())
@@ -147,11 +148,11 @@ async def client(index: int, port: int, token: str, deadline: float, per_client:
             break
 
 
-async def run_clients(port: int, tokens: list[str], seconds: float, per_client: int) -> Tally:
+async def run_clients(port: int, tokens: list[str], seconds: float, per_client: int, own_band: bool = False) -> Tally:
     published: dict[str, str] = {}
     tally = Tally()
     deadline = time.time() + seconds
-    await asyncio.gather(*(client(i, port, t, deadline, per_client, published, tally) for i, t in enumerate(tokens)))
+    await asyncio.gather(*(client(i, port, t, deadline, per_client, published, tally, own_band) for i, t in enumerate(tokens)))
     return tally
 
 
@@ -186,6 +187,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--per-client", type=int, default=4, help="live intents each client keeps")
+    parser.add_argument("--bands", choices=["shared", "own"], default="shared",
+                        help="shared: every USS flies any of 8 overlapping altitude bands, so intents of "
+                             "different USSs overlap in 4D and writes race on the key; own: each USS its own "
+                             "band, so intents crowd the same area and hours but overlap in 4D only within a USS")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="dss-bench-"))
@@ -203,14 +208,14 @@ def main() -> None:
         tokens = [jwt.encode({"sub": f"uss{i}", "iss": ISSUER, "aud": "127.0.0.1", "exp": int(time.time()) + 3600,
                               "scope": "utm.strategic_coordination"}, key, algorithm="RS256")
                   for i in range(args.clients)]
-        tally = asyncio.run(run_clients(port, tokens, args.seconds, args.per_client))
+        tally = asyncio.run(run_clients(port, tokens, args.seconds, args.per_client, args.bands == "own"))
     finally:
         server.terminate()
         server.wait(timeout=10)
 
     writes, conflicts, errors, latencies = tally.writes, tally.conflicts, tally.errors, tally.latencies
     print(f"DSS hot cell: {args.clients} clients, {args.seconds:.0f} s, 1 km^2, up to "
-          f"{args.clients * args.per_client} live intents with implicit subscriptions")
+          f"{args.clients * args.per_client} live intents with implicit subscriptions, {args.bands} altitude bands")
     print(f"  successful writes/s : {writes / args.seconds:8.1f}  ({writes} writes)")
     print(f"  write requests/s    : {len(latencies) / args.seconds:8.1f}  (409 key races: {conflicts}, "
           f"{100 * conflicts / max(1, len(latencies)):.1f}%; other errors: {errors})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,10 +28,14 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = database or Database(sqlite_url(settings.db))
-        app.state.dss = DssService(db)
+        app.state.dss = service = DssService(db)
+        # What was loaded lives as long as the process: keep it out of every future collection.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            service.close()
             if database is None:
                 db.close()
 

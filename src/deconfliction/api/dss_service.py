@@ -11,6 +11,10 @@ If a commit fails, the writes of that batch and of any batch decided on top of i
 the registry is reloaded from the database: memory never keeps what the disk refused.
 Readers wait for the batch pending when they start, so they do not see a write whose commit
 is still to come (a write decided while the read waits may be visible; see `settled`).
+
+SQLite's automatic WAL checkpoint would run inside a commit, on the event loop, and stall every
+request for tens of milliseconds; a background thread checkpoints instead (PASSIVE: it never
+blocks the writer) and the writer's own automatic checkpoint is turned off.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from ..store import Database, dss_repo, ledger_repo
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+CHECKPOINT_EVERY_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,27 @@ class DssService:
         self._batch: asyncio.Future[None] | None = None
         with db.read() as connection:
             self._registry = dss_repo.load(connection)
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        if db.is_sqlite and ":memory:" not in db.url:
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="dss-wal-checkpoint", daemon=True)
+            self._checkpointer.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout=5)
+
+    def _checkpoint_loop(self) -> None:
+        raw = self.db.engine.raw_connection()  # autocommit (no BEGIN): never takes the write lock
+        try:
+            while not self._stop.wait(CHECKPOINT_EVERY_S):
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except Exception:  # a busy database now is a checkpoint later
+                    log.debug("WAL checkpoint skipped", exc_info=True)
+        finally:
+            raw.close()
 
     @contextmanager
     def reading(self) -> Iterator[Registry]:
@@ -86,6 +112,8 @@ class DssService:
                 return
             try:
                 with self.db.write() as connection:
+                    if self.db.is_sqlite:
+                        connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
                     for item in pending:
                         dss_repo.write_rows(connection, item.change)
                     _append_ledger(connection, pending)
