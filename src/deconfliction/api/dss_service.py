@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..dss import Caller, Change, Outcome, RandomTokens, Registry, Tokens
+from ..dss.registry import net_change
 from ..store import Database, dss_repo, ledger_repo
 
 T = TypeVar("T")
@@ -114,8 +115,7 @@ class DssService:
                 with self.db.write() as connection:
                     if self.db.is_sqlite:
                         connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-                    for item in pending:
-                        dss_repo.write_rows(connection, item.change)
+                    dss_repo.write_rows(connection, net_change(p.change for p in pending))
                     _append_ledger(connection, pending)
             except Exception as exc:  # the disk refused: memory must forget these writes
                 log.exception("DSS commit failed; reloading the registry from the database")

@@ -110,3 +110,49 @@ def _matching(index: SpatialIndex, entities: Mapping[str, _HasExtents], volumes:
     """Ids (sorted) of entities with a volume that overlaps one of `volumes`: broad, then exact."""
     entries = [(key, v) for key in index.candidates(volumes) for v in entities[key].extents]
     return sorted(matching_keys(volumes, entries))
+
+
+def net_change(changes: Iterable[Change]) -> Change:
+    """One change with the net effect of these, in order (what a batch must leave in the store)."""
+    oirs: dict[str, OpIntentRef | None] = {}
+    crs: dict[str, ConstraintRef | None] = {}
+    subs: dict[str, Subscription | None] = {}
+    notified: dict[str, int] = {}
+    statuses: dict[str, UssAvailability] = {}
+    reports: list[Report] = []
+    for change in changes:
+        for oir_id in change.del_oirs:
+            oirs[oir_id] = None
+        for oir in change.put_oirs:
+            oirs[oir.id] = oir
+        for cr_id in change.del_constraints:
+            crs[cr_id] = None
+        for cr in change.put_constraints:
+            crs[cr.id] = cr
+        for sub_id in change.del_subscriptions:
+            subs[sub_id] = None
+            notified.pop(sub_id, None)
+        for sub in change.put_subscriptions:
+            subs[sub.id] = sub
+            notified.pop(sub.id, None)
+        for sub_id, index in change.notified:
+            put = subs.get(sub_id)
+            if put is not None:
+                subs[sub_id] = Subscription(
+                    put.id, put.manager, put.version, index, put.extents, put.uss_base_url,
+                    put.notify_for_operational_intents, put.notify_for_constraints, put.implicit, put.updated_at_s)
+            else:
+                notified[sub_id] = index
+        statuses.update((s.uss, s) for s in change.put_availability)
+        reports.extend(change.put_reports)
+    return Change(
+        put_oirs=tuple(o for o in oirs.values() if o is not None),
+        del_oirs=tuple(k for k, o in oirs.items() if o is None),
+        put_constraints=tuple(c for c in crs.values() if c is not None),
+        del_constraints=tuple(k for k, c in crs.items() if c is None),
+        put_subscriptions=tuple(s for s in subs.values() if s is not None),
+        del_subscriptions=tuple(k for k, s in subs.items() if s is None),
+        notified=tuple(notified.items()),
+        put_availability=tuple(statuses.values()),
+        put_reports=tuple(reports),
+    )
