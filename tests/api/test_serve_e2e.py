@@ -21,7 +21,7 @@ def _env() -> dict[str, str]:
 
 
 def test_serve_refuses_without_trusted_key(tmp_path: Path) -> None:
-    r = subprocess.run([CLI, "serve", "--db", str(tmp_path / "x.db")], capture_output=True, text=True,
+    r = subprocess.run([CLI, "serve", "--db", str(tmp_path / "x.db")], check=False, capture_output=True, text=True,
                        timeout=60, env=_env(), cwd=tmp_path)
     assert r.returncode == 2
     assert "no trusted key configured" in r.stderr

@@ -70,9 +70,10 @@ class TokenVerifier:
                 raise Unauthenticated("the access token has expired")
             return subject, scopes
         claims = self._decode(token)
-        subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject:
+        sub_claim = claims.get("sub")
+        if not isinstance(sub_claim, str) or not sub_claim:
             raise Unauthenticated("the access token has no subject (sub)")
+        subject = sub_claim
         scope_claim = claims.get("scope", "")
         scopes = frozenset(scope_claim.split()) if isinstance(scope_claim, str) else frozenset()
         self._cache[token] = (subject, scopes, float(claims["exp"]))

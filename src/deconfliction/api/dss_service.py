@@ -72,7 +72,10 @@ class DssService:
         try:
             while not self._stop.wait(CHECKPOINT_EVERY_S):
                 try:
-                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    cursor = raw.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.fetchall()
+                    cursor.close()
                 except Exception:  # a busy database now is a checkpoint later
                     log.debug("WAL checkpoint skipped", exc_info=True)
         finally:

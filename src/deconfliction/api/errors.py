@@ -11,11 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from .responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..dss.errors import AirspaceConflict, Unauthenticated
 from ..errors import DeconflictionError
+from .responses import JSONResponse
 from .wire import constraint_json, oir_json
 
 log = logging.getLogger(__name__)

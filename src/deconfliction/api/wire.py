@@ -14,7 +14,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..dss import (
-    NULL_SUBSCRIPTION_ID, ConstraintRef, OpIntentRef, OpIntentState, Registry, SubscriberToNotify, Subscription,
+    NULL_SUBSCRIPTION_ID,
+    ConstraintRef,
+    OpIntentRef,
+    OpIntentState,
+    Registry,
+    SubscriberToNotify,
+    Subscription,
 )
 from ..dss.availability import current_availability
 from ..dss.oir import NewSubscription, PutOirRequest

@@ -8,8 +8,16 @@ entry; the API is a thin shell over both.
 
 from .common import Caller, Outcome, RandomTokens, Tokens
 from .entities import (
-    NULL_SUBSCRIPTION_ID, Availability, ConstraintRef, OpIntentRef, OpIntentState, Report, SubscriberToNotify,
-    Subscription, SubscriptionState, UssAvailability,
+    NULL_SUBSCRIPTION_ID,
+    Availability,
+    ConstraintRef,
+    OpIntentRef,
+    OpIntentState,
+    Report,
+    SubscriberToNotify,
+    Subscription,
+    SubscriptionState,
+    UssAvailability,
 )
 from .registry import Change, Registry
 

@@ -16,7 +16,7 @@ from typing import Generic, Protocol, TypeVar
 from ..errors import InvalidInput, PermissionDenied
 from ..geo import Circle, Volume4D
 from ..geo.plane import WGS84
-from .entities import Subscription, SubscriberToNotify, SubscriptionState
+from .entities import SubscriberToNotify, Subscription, SubscriptionState
 from .errors import AreaTooLarge
 from .registry import Change, Registry
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from ..errors import NotFound, PermissionDenied, VersionMismatch
 from ..geo import Volume4D
-from .common import CM, Caller, Outcome, Tokens, check_bounded_extents, notify, require, subscription_writes
+from .common import (
+    CM,
+    Caller,
+    Outcome,
+    Tokens,
+    check_bounded_extents,
+    notify,
+    require,
+    subscription_writes,
+)
 from .entities import ConstraintRef
 from .registry import Change, Registry
 

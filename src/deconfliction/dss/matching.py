@@ -73,8 +73,8 @@ def overlapping(query: Volume4D, candidates: Sequence[Volume4D]) -> list[bool]:
             result[i] = footprints_overlap(query.footprint, candidates[i].footprint)
     if not usable or mine is None:
         return result
-    shapes = np.array([planar[k][0] for k in usable], dtype=object)  # type: ignore[index]
-    inners = np.array([planar[k][1] for k in usable], dtype=object)  # type: ignore[index]
+    shapes = [p[0] for p in (planar[k] for k in usable) if p is not None]
+    inners = [p[1] for p in (planar[k] for k in usable) if p is not None]
     shape, inner = mine
     far = shapely.distance(shape, shapes) > MARGIN_M
     deep = shapely.intersects(inner, inners)

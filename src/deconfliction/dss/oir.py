@@ -10,7 +10,17 @@ from dataclasses import dataclass
 
 from ..errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
 from ..geo import Volume4D
-from .common import CMSA, CP, SC, Caller, Outcome, Tokens, check_bounded_extents, notify, subscription_writes
+from .common import (
+    CMSA,
+    CP,
+    SC,
+    Caller,
+    Outcome,
+    Tokens,
+    check_bounded_extents,
+    notify,
+    subscription_writes,
+)
 from .coverage import extents_cover
 from .entities import Availability, OpIntentRef, OpIntentState, Subscription
 from .errors import AirspaceConflict, UssDown

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from ..errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
 from ..geo import Interval, Volume4D
 from .common import (
-    CP, DURATION_TOLERANCE_S, MAX_SUBSCRIPTION_DURATION_S, SC, Caller, Outcome, Tokens, check_area,
+    CP,
+    DURATION_TOLERANCE_S,
+    MAX_SUBSCRIPTION_DURATION_S,
+    SC,
+    Caller,
+    Outcome,
+    Tokens,
+    check_area,
 )
 from .coverage import extents_cover
 from .entities import ConstraintRef, OpIntentRef, Subscription

@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from ..responses import JSONResponse
 
 from ...dss import Caller
 from ...dss.common import check_area
 from ...dss.constraints import delete_constraint, put_constraint
 from ...errors import InvalidInput, NotFound
 from ..deps import EntityId, Service, authorized
-from ..wire import PutConstraintReferenceParameters, QueryParameters, constraint_json, subscribers_json
+from ..responses import JSONResponse
+from ..wire import (
+    PutConstraintReferenceParameters,
+    QueryParameters,
+    constraint_json,
+    subscribers_json,
+)
 
 router = APIRouter(prefix="/dss/v1/constraint_references", tags=["Constraint references"])
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from ..responses import JSONResponse
 
 from ...dss import Availability, Caller, UssAvailability
 from ...dss.availability import current_availability, make_report, set_availability
 from ..deps import Service, authorized
+from ..responses import JSONResponse
 from ..wire import ErrorReport, SetUssAvailabilityStatusParameters
 
 router = APIRouter(prefix="/dss/v1", tags=["Reports", "Availability"])

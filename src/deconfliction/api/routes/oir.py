@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from ..responses import JSONResponse
 
 from ...dss import Caller
 from ...dss.common import check_area
 from ...dss.oir import delete_oir, put_oir
 from ...errors import InvalidInput, NotFound
 from ..deps import EntityId, Service, authorized
-from ..wire import PutOperationalIntentReferenceParameters, QueryParameters, oir_json, subscribers_json
+from ..responses import JSONResponse
+from ..wire import (
+    PutOperationalIntentReferenceParameters,
+    QueryParameters,
+    oir_json,
+    subscribers_json,
+)
 
 router = APIRouter(prefix="/dss/v1/operational_intent_references", tags=["Operational intent references"])
 

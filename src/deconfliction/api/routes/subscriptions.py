@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from ..responses import JSONResponse
 
 from ...dss import Caller
 from ...dss.common import check_area
 from ...dss.subscriptions import delete_subscription, put_subscription
 from ...errors import InvalidInput, NotFound, PermissionDenied
 from ..deps import EntityId, Service, authorized
+from ..responses import JSONResponse
 from ..wire import (
-    PutSubscriptionParameters, QueryParameters, constraint_json, oir_json, subscription_json,
+    PutSubscriptionParameters,
+    QueryParameters,
+    constraint_json,
+    oir_json,
+    subscription_json,
 )
 
 router = APIRouter(prefix="/dss/v1/subscriptions", tags=["Subscriptions"])
