@@ -55,3 +55,15 @@ def test_serve_end_to_end(tmp_path: Path, public_pem: Path, token) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_second_server_on_the_same_database_is_refused(settings) -> None:
+    import pytest
+    from fastapi.testclient import TestClient
+
+    from deconfliction.api import create_app
+    from deconfliction.errors import InvalidInput
+
+    first = TestClient(create_app(settings))
+    with first, pytest.raises(InvalidInput, match="another DSS server"), TestClient(create_app(settings)):
+        pass

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from ..store import Database, sqlite_url
 from . import errors
 from .auth import TokenVerifier, load_keys
-from .dss_service import DssService
+from .dss_service import DssService, single_writer
 from .routes import constraints, misc, oir, subscriptions
 from .settings import Settings
 
@@ -27,6 +27,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The registry in memory is the writers' serialization point: one server per database.
+        lock = None if database is not None else single_writer(settings.db)
         db = database or Database(sqlite_url(settings.db))
         app.state.dss = service = DssService(db)
         # What was loaded lives as long as the process: keep it out of every future collection.
@@ -38,6 +40,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             service.close()
             if database is None:
                 db.close()
+            if lock is not None:
+                lock.close()
 
     app = FastAPI(
         title="deconfliction DSS",

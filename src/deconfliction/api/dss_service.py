@@ -20,16 +20,19 @@ blocks the writer) and the writer's own automatic checkpoint is turned off.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 from ..dss import Caller, Change, Outcome, RandomTokens, Registry, Tokens
 from ..dss.registry import net_change
+from ..errors import InvalidInput
 from ..store import Database, dss_repo, ledger_repo
 
 T = TypeVar("T")
@@ -127,6 +130,21 @@ class DssService:
                 batch.set_exception(exc)
                 return
         batch.set_result(None)
+
+
+def single_writer(db_path: Path) -> IO[bytes]:
+    """Hold an exclusive lock beside the database for the life of the server (close to release).
+
+    A second server on the same file would decide writes on its own stale registry, and two
+    USSs could then both win the same airspace: refuse to start instead.
+    """
+    handle = open(f"{db_path}.lock", "ab")  # noqa: SIM115 (held open for the process's life)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise InvalidInput("db", f"another DSS server is already using {db_path}") from None
+    return handle
 
 
 def _append_ledger(connection: Any, pending: list[_Pending]) -> None:
