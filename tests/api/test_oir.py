@@ -145,3 +145,22 @@ def test_uss_marked_down_cannot_plan(client: TestClient, as_uss, token) -> None:
     assert client.put("/dss/v1/uss_availability/uss1", json={"old_version": version, "availability": "Normal"},
                       headers=arbiter).status_code == 200
     assert client.put(f"{OIR}/{new_id()}", json=oir_body(), headers=as_uss("uss1")).status_code == 201
+
+
+def test_implicit_subscription_shared_then_left_shrinks_to_who_remains(client: TestClient, as_uss) -> None:
+    h = as_uss()
+    first = create(client, h, oir_body(volume(duration_s=600)))["operational_intent_reference"]
+    sub_id = first["subscription_id"]
+    second = client.put(f"{OIR}/{new_id()}", json=oir_body(volume(lat=37.3, duration_s=1200), key=[first["ovn"]],
+                                                            subscription_id=sub_id), headers=h)
+    assert second.status_code == 201, second.text
+    grown = client.get(f"{SUBS}/{sub_id}", headers=h).json()["subscription"]
+    assert sorted(grown["dependent_operational_intents"]) == sorted([first["id"], second.json()["operational_intent_reference"]["id"]])
+    assert grown["time_end"] == second.json()["operational_intent_reference"]["time_end"]
+    # The first intent moves to its own new implicit subscription: the shared one shrinks to the second.
+    moved = client.put(f"{OIR}/{first['id']}/{first['ovn']}", json=oir_body(volume(lat=37.4, duration_s=600)), headers=h)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["operational_intent_reference"]["subscription_id"] != sub_id
+    shrunk = client.get(f"{SUBS}/{sub_id}", headers=h).json()["subscription"]
+    assert shrunk["dependent_operational_intents"] == [second.json()["operational_intent_reference"]["id"]]
+    assert shrunk["time_start"] == second.json()["operational_intent_reference"]["time_start"]

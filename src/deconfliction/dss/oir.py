@@ -142,8 +142,13 @@ def _resolve_subscription(
         raise InvalidInput("subscription_id",
                            f"an operational intent in state {request.state} needs subscription_id or new_subscription")
     deletes: tuple[str, ...] = ()
-    if previous is not None and previous.implicit and not others and (chosen is None or chosen.id != previous.id):
-        deletes = (previous.id,)
+    if previous is not None and previous.implicit and (chosen is None or chosen.id != previous.id):
+        if others:
+            # The intent leaves an implicit subscription others still rely on: shrink it to them.
+            puts.append(_with_extents(previous, tuple(v for o in others for v in o.extents), now_s=now_s,
+                                      tokens=tokens))
+        else:
+            deletes = (previous.id,)
     return chosen, tuple(puts), deletes
 
 
