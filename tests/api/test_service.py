@@ -90,3 +90,31 @@ def test_failed_commit_forgets_the_write(service: DssService, monkeypatch: pytes
         assert registry.oirs == {} and registry.subscriptions == {}
     monkeypatch.undo()
     assert asyncio.run(create(service, Caller("uss2", SC), request())).result.manager == "uss2"
+
+
+def test_expired_subscriptions_are_deleted_unless_an_intent_relies_on_them(tmp_path: Path) -> None:
+    from deconfliction.dss.subscriptions import PutSubscriptionRequest, put_subscription
+
+    now = [time.time()]
+    db = Database(sqlite_url(tmp_path / "dss.db"))
+    service = DssService(db, clock=lambda: now[0])
+    caller = Caller("uss1", SC)
+    explicit = PutSubscriptionRequest(area(), "https://u.example", notify_for_operational_intents=True)
+
+    async def scenario() -> int:
+        await service.write("s", caller, lambda r, t: put_subscription(r, caller, new_id(), None, explicit,
+                                                                          now_s=t, tokens=service.tokens))
+        await create(service, caller, request(offset=0.5))  # its implicit subscription has a dependent
+        assert await service.expire() == 0
+        now[0] += 7200  # both ended
+        return await service.expire()
+
+    try:
+        assert asyncio.run(scenario()) == 1
+        with service.reading() as registry:
+            assert len(registry.subscriptions) == 1 and next(iter(registry.subscriptions.values())).implicit
+        with db.read() as c:
+            assert list(ledger_repo.entries(c))[-1].kind == "dss.subscription.expire"
+    finally:
+        service.close()
+        db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,9 +35,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         # What was loaded lives as long as the process: keep it out of every future collection.
         gc.collect()
         gc.freeze()
+        sweeper = asyncio.create_task(service.expire_forever())
         try:
             yield
         finally:
+            sweeper.cancel()
             service.close()
             if database is None:
                 db.close()

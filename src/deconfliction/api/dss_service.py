@@ -32,12 +32,15 @@ from typing import IO, Any, TypeVar
 
 from ..dss import Caller, Change, Outcome, RandomTokens, Registry, Tokens
 from ..dss.registry import net_change
+from ..dss.subscriptions import expire_subscriptions
 from ..errors import InvalidInput
 from ..store import Database, dss_repo, ledger_repo
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 CHECKPOINT_EVERY_S = 0.5
+EXPIRE_EVERY_S = 30.0
+SYSTEM = Caller(manager="dss", scopes=frozenset())  # the DSS itself, as the actor of its own upkeep
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,23 @@ class DssService:
         if db.is_sqlite and ":memory:" not in db.url:
             self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="dss-wal-checkpoint", daemon=True)
             self._checkpointer.start()
+
+    async def expire(self) -> int:
+        """Delete expired subscriptions (one ledger entry); the number deleted."""
+        with self._lock:
+            now_s = self.clock()
+            if not any(s.expired(now_s) for s in self._registry.subscriptions.values()):
+                return 0
+        outcome = await self.write("dss.subscription.expire", SYSTEM, expire_subscriptions)
+        return len(outcome.result)
+
+    async def expire_forever(self, every_s: float = EXPIRE_EVERY_S) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await self.expire()
+            except Exception:  # a failed sweep is retried at the next one
+                log.exception("expiring subscriptions failed")
 
     def close(self) -> None:
         self._stop.set()

@@ -117,3 +117,11 @@ def delete_subscription(registry: Registry, caller: Caller, subscription_id: str
         raise InvalidInput("subscriptionid", f"operational intents rely on this subscription: "
                                              f"{', '.join(o.id for o in dependents)}")
     return Outcome(Change(del_subscriptions=(subscription_id,)), old)
+
+
+def expire_subscriptions(registry: Registry, now_s: float) -> Outcome[tuple[str, ...]]:
+    """Delete subscriptions that ended before `now_s` (F3548: a subscription not refreshed by its
+    end time is deleted), except those an intent still relies on (they go with the intent)."""
+    gone = tuple(sorted(s.id for s in registry.subscriptions.values()
+                        if s.expired(now_s) and not registry.dependents(s.id)))
+    return Outcome(Change(del_subscriptions=gone), gone)
