@@ -46,9 +46,9 @@ def test_malformed_header_is_401(client: TestClient) -> None:
 def test_token_without_scope_is_401_and_wrong_scope_403(client: TestClient, token) -> None:
     assert client.get(f"{OIR}/{new_id()}", headers=bearer(token("uss1"))).status_code == 401
     assert client.get(f"{OIR}/{new_id()}", headers=bearer(token("uss1", CM))).status_code == 403
-    assert client.put(f"/dss/v1/uss_availability/uss2", json={"old_version": "", "availability": "Down"},
+    assert client.put("/dss/v1/uss_availability/uss2", json={"old_version": "", "availability": "Down"},
                       headers=bearer(token("uss1", SC))).status_code == 403
-    assert client.put(f"/dss/v1/uss_availability/uss2", json={"old_version": "", "availability": "Down"},
+    assert client.put("/dss/v1/uss_availability/uss2", json={"old_version": "", "availability": "Down"},
                       headers=bearer(token("uss1", AA))).status_code == 200
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from .helpers import CM, CP, CRS, OIR, SC, new_id, oir_body, volume
+from .helpers import CM, CP, CRS, OIR, SC, SUBS, new_id, oir_body, sub_body, volume
 
 
 def cr_body() -> dict:
@@ -38,3 +38,15 @@ def test_constraint_ovns_are_in_the_key_only_for_constraint_processors(client: T
     r = client.put(f"{OIR}/{new_id()}", json=body, headers=as_uss("uss1", SC, CP))
     assert r.status_code == 409
     assert [c["id"] for c in r.json()["missing_constraints"]] == [created["id"]]
+
+
+def test_constraint_writes_notify_constraint_subscribers_only(client: TestClient, as_uss) -> None:
+    watcher_c, watcher_o = new_id(), new_id()
+
+    assert client.put(f"{SUBS}/{watcher_c}", json=sub_body(ops=False, constraints=True, url="https://c.example"),
+                      headers=as_uss("uss2", CP)).status_code == 200
+    assert client.put(f"{SUBS}/{watcher_o}", json=sub_body(url="https://o.example"),
+                      headers=as_uss("uss3")).status_code == 200
+    r = client.put(f"{CRS}/{new_id()}", json=cr_body(), headers=as_uss("cm", CM))
+    assert r.json()["subscribers"] == [{"uss_base_url": "https://c.example",
+                                        "subscriptions": [{"subscription_id": watcher_c, "notification_index": 1}]}]
