@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -102,8 +103,19 @@ class LocalPlane:
         return shapely.Polygon(np.column_stack([cx + r * np.cos(angles), cy + r * np.sin(angles)]))
 
 
+@lru_cache(maxsize=65_536)
 def densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
-    """The polygon's vertices with points along each long geodesic edge, as (lats, lngs)."""
+    """The polygon's vertices with points along each long geodesic edge, as (lats, lngs).
+
+    Cached (validation, the index box and every exact test need the same ring); the arrays are
+    read-only so that no caller can change what the next one gets."""
+    lats, lngs = _densified_ring(polygon)
+    lats.flags.writeable = False
+    lngs.flags.writeable = False
+    return lats, lngs
+
+
+def _densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
     vertices = polygon.vertices
     lats = np.array([v.lat for v in vertices])
     lngs = np.array([v.lng for v in vertices])
