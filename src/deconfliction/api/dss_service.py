@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from sqlalchemy import Connection
+
 from ..dss import Caller, Change, Outcome, RandomTokens, Registry, Tokens
 from ..dss.registry import net_change
 from ..dss.subscriptions import expire_subscriptions
@@ -62,6 +64,7 @@ class DssService:
         self._batch: asyncio.Future[None] | None = None
         with db.read() as connection:
             self._registry = dss_repo.load(connection)
+        self._quiet_connections: set[int] = set()
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
         if db.is_sqlite and ":memory:" not in db.url:
@@ -89,6 +92,15 @@ class DssService:
         self._stop.set()
         if self._checkpointer is not None:
             self._checkpointer.join(timeout=5)
+
+    def _no_autocheckpoint(self, connection: Connection) -> None:
+        """Turn SQLite's in-commit checkpoint off, once per pooled connection (ours runs apart)."""
+        if not self.db.is_sqlite:
+            return
+        raw = connection.connection.dbapi_connection
+        if id(raw) not in self._quiet_connections:
+            connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            self._quiet_connections.add(id(raw))
 
     def _checkpoint_loop(self) -> None:
         raw = self.db.engine.raw_connection()  # autocommit (no BEGIN): never takes the write lock
@@ -139,8 +151,7 @@ class DssService:
                 return
             try:
                 with self.db.write() as connection:
-                    if self.db.is_sqlite:
-                        connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                    self._no_autocheckpoint(connection)
                     dss_repo.write_rows(connection, net_change(p.change for p in pending))
                     _append_ledger(connection, pending)
             except Exception as exc:  # the disk refused: memory must forget these writes

@@ -10,16 +10,25 @@ import json
 import math
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, select
 
 from ..dss.entities import (
-    Availability, ConstraintRef, OpIntentRef, OpIntentState, Subscription, UssAvailability,
+    Availability,
+    ConstraintRef,
+    OpIntentRef,
+    OpIntentState,
+    Subscription,
+    UssAvailability,
 )
 from ..dss.registry import Change, Registry
 from ..geo import Circle, Interval, LatLng, Polygon, Volume4D
 from . import ledger_repo
 from .schema import (
-    dss_constraints, dss_operational_intents, dss_reports, dss_subscriptions, dss_uss_availability,
+    dss_constraints,
+    dss_operational_intents,
+    dss_reports,
+    dss_subscriptions,
+    dss_uss_availability,
 )
 
 
@@ -93,25 +102,32 @@ def commit(connection: Connection, change: Change, *, at_s: float, actor: str, k
     ledger_repo.append(connection, at_s=at_s, actor=actor, kind=kind, payload=ledger_payload(change))
 
 
-def _by_id(table: Table, column: str = "id") -> Delete:
-    return delete(table).where(table.c[column] == bindparam("key"))
+# Plain SQL with bound parameters, built once from the table definitions: statement
+# construction in SQLAlchemy costs several times the database work for rows this small.
+def _sql(connection: Connection, statement: str) -> str:
+    return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
 
-# Statements built once: SQLAlchemy compiles and caches them, so a write costs the database
-# work, not statement construction (which dominates for small rows).
-_DELETE = {t.name: _by_id(t) for t in (dss_operational_intents, dss_constraints, dss_subscriptions)}
-_DELETE_AVAILABILITY = _by_id(dss_uss_availability, "uss")
-_INSERT = {t.name: insert(t) for t in (dss_operational_intents, dss_constraints, dss_subscriptions,
-                                         dss_uss_availability, dss_reports)}
-_NOTIFY = (update(dss_subscriptions).where(dss_subscriptions.c.id == bindparam("key"))
-           .values(notification_index=bindparam("index")))
+def _insert_sql(table: Table) -> str:
+    names = [c.name for c in table.columns]
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+
+
+_KEY = {"dss_uss_availability": "uss"}
+_DELETE = {t.name: f"DELETE FROM {t.name} WHERE {_KEY.get(t.name, 'id')} = ?"
+           for t in (dss_operational_intents, dss_constraints, dss_subscriptions, dss_uss_availability)}
+_INSERT = {t.name: _insert_sql(t) for t in (dss_operational_intents, dss_constraints, dss_subscriptions,
+                                              dss_uss_availability, dss_reports)}
+_NOTIFY = "UPDATE dss_subscriptions SET notification_index = ? WHERE id = ?"
 
 
 def _replace(connection: Connection, table: Table, gone: list[str], rows: list[dict[str, Any]]) -> None:
     if gone:
-        connection.execute(_DELETE[table.name], [{"key": key} for key in gone])
+        connection.exec_driver_sql(_sql(connection, _DELETE[table.name]), [(key,) for key in gone])
     if rows:
-        connection.execute(_INSERT[table.name], rows)
+        columns = [c.name for c in table.columns]
+        connection.exec_driver_sql(_sql(connection, _INSERT[table.name]),
+                                   [tuple(row[c] for c in columns) for row in rows])
 
 
 def write_rows(connection: Connection, change: Change) -> None:
@@ -136,17 +152,13 @@ def write_rows(connection: Connection, change: Change) -> None:
         for s in change.put_subscriptions
     ])
     if change.notified:
-        connection.execute(_NOTIFY, [{"key": sub_id, "index": index} for sub_id, index in change.notified])
-    if change.put_availability:
-        connection.execute(_DELETE_AVAILABILITY, [{"key": a.uss} for a in change.put_availability])
-        connection.execute(_INSERT["dss_uss_availability"], [
-            {"uss": a.uss, "availability": a.availability.value, "version": a.version}
-            for a in change.put_availability
-        ])
+        connection.exec_driver_sql(_sql(connection, _NOTIFY), [(index, sub_id) for sub_id, index in change.notified])
+    _replace(connection, dss_uss_availability, [a.uss for a in change.put_availability], [
+        {"uss": a.uss, "availability": a.availability.value, "version": a.version} for a in change.put_availability
+    ])
     if change.put_reports:
-        connection.execute(_INSERT["dss_reports"], [
-            {"id": r.id, "reporter": r.reporter, "at_s": r.at_s, "body": json.dumps(r.body)}
-            for r in change.put_reports
+        _replace(connection, dss_reports, [], [
+            {"id": r.id, "reporter": r.reporter, "at_s": r.at_s, "body": json.dumps(r.body)} for r in change.put_reports
         ])
 
 
