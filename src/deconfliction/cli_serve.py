@@ -41,6 +41,6 @@ def serve(
         raise typer.Exit(2) from None
     # Requests make short-lived garbage by the thousand; the default thresholds run a full
     # collection often enough to pause the one event loop for tens of milliseconds.
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(5_000, 50, 1000)
     typer.echo(f"DSS on http://{settings.host}:{settings.port}/dss/v1 (docs /docs), database {settings.db}")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
