@@ -13,8 +13,6 @@ from deconfliction.errors import InvalidInput
 
 from .helpers import AA, CM, OIR, SC, bearer, new_id, oir_body
 
-SUITE_KEY = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "interuss" / "test-auth-public.pem"
-
 
 def test_missing_token_is_401_with_error_response(client: TestClient) -> None:
     r = client.get(f"{OIR}/{new_id()}")
