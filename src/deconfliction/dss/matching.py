@@ -53,36 +53,33 @@ def _planar(footprint: Footprint, centre: LatLng) -> tuple[shapely.Geometry, sha
 def overlapping(query: Volume4D, candidates: Sequence[Volume4D]) -> list[bool]:
     """For each candidate, whether it overlaps `query` in plan, altitude and time."""
     result = [False] * len(candidates)
-    centre = _grid_centre(query.footprint)
-    mine = _planar(query.footprint, centre)
     batch: list[int] = []
     for i, volume in enumerate(candidates):
         if not (query.time_s.overlaps(volume.time_s) and query.altitude_m.overlaps(volume.altitude_m)):
             continue
-        if mine is None or (isinstance(query.footprint, Circle) and isinstance(volume.footprint, Circle)):
-            result[i] = footprints_overlap(query.footprint, volume.footprint)
+        if isinstance(query.footprint, Circle) and isinstance(volume.footprint, Circle):
+            result[i] = footprints_overlap(query.footprint, volume.footprint)  # one geodesic distance
             continue
         batch.append(i)
     if not batch:
-        return result
-    planar = [_planar(candidates[i].footprint, centre) for i in batch]
-    usable = [k for k, p in enumerate(planar) if p is not None]
-    for k, p in enumerate(planar):
-        if p is None:
-            i = batch[k]
+        return result  # the projection of the query is only paid for when a plan test is needed
+    centre = _grid_centre(query.footprint)
+    mine = _planar(query.footprint, centre)
+    fast: list[tuple[int, tuple[shapely.Geometry, shapely.Geometry]]] = []
+    for i in batch:
+        theirs = _planar(candidates[i].footprint, centre) if mine is not None else None
+        if theirs is None:
             result[i] = footprints_overlap(query.footprint, candidates[i].footprint)
-    if not usable or mine is None:
+        else:
+            fast.append((i, theirs))
+    if not fast or mine is None:
         return result
-    shapes = [p[0] for p in (planar[k] for k in usable) if p is not None]
-    inners = [p[1] for p in (planar[k] for k in usable) if p is not None]
     shape, inner = mine
-    far = shapely.distance(shape, shapes) > MARGIN_M
-    deep = shapely.intersects(inner, inners)
-    for k, is_far, is_deep in zip(usable, far, deep, strict=True):
-        i = batch[k]
-        if is_far:
-            continue
-        result[i] = True if is_deep else footprints_overlap(query.footprint, candidates[i].footprint)
+    far = shapely.distance(shape, [p[0] for _, p in fast]) > MARGIN_M
+    deep = shapely.intersects(inner, [p[1] for _, p in fast])
+    for (i, _), is_far, is_deep in zip(fast, far, deep, strict=True):
+        if not is_far:
+            result[i] = True if is_deep else footprints_overlap(query.footprint, candidates[i].footprint)
     return result
 
 
