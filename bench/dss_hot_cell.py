@@ -2,18 +2,22 @@
 
 Starts the real server (`deconfliction serve`) as a subprocess on a free loopback port with a
 fresh database and a keypair made for the run, then runs N concurrent clients (asyncio, one
-process), each a different USS with its own keep-alive HTTP connection. Every client keeps up to K live intents in the
-same 1 km^2 square (random sub-squares, 30 min windows within the next 2 h, one of 8 altitude
-bands), creating, moving (update) and deleting them, each with an implicit subscription; so
-intents overlap in plan all the time and often in 4D. The key of each write holds the OVNs the
-clients have published (standing in for USS-to-USS detail exchange); a write that races
-another one gets 409 and is retried with fresh OVNs, as a USS would.
+process), each a different USS with its own keep-alive HTTP connection. Every client keeps up
+to K live intents in the same 1 km^2 square (random sub-squares, 30 min windows within the next
+2 h), creating, moving (update) and deleting them, each with an implicit subscription, so
+intents crowd one area and the same hours. Altitude (`--bands`): `own`, each USS its own band,
+so intents overlap in 4D only within a USS (a cell-based DSS would still see one busy cell);
+`shared`, any of 8 overlapping bands, so intents of different USSs overlap in 4D and writes
+race on the key. The key of each write holds the OVNs the clients have published (standing in
+for USS-to-USS detail exchange); a write that loses a race gets 409 and is retried with fresh
+OVNs, as a USS would.
 
 Prints successful writes/s and latency percentiles of the write requests (p50/p99), plus the
 409 share. The reference DSS manages 2-8 writes/s in one busy cell; the goal here is at least
 500 writes/s with p99 under 20 ms.
 
-    .venv/bin/python bench/dss_hot_cell.py --clients 16 --seconds 10
+    .venv/bin/python bench/dss_hot_cell.py --clients 8 --seconds 10 --bands own
+    .venv/bin/python bench/dss_hot_cell.py --clients 16 --seconds 10 --bands shared
 """
 
 from __future__ import annotations
@@ -184,10 +188,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--per-client", type=int, default=4, help="live intents each client keeps")
-    parser.add_argument("--bands", choices=["shared", "own"], default="shared",
+    parser.add_argument("--bands", choices=["shared", "own"], default="own",
                         help="shared: every USS flies any of 8 overlapping altitude bands, so intents of "
                              "different USSs overlap in 4D and writes race on the key; own: each USS its own "
                              "band, so intents crowd the same area and hours but overlap in 4D only within a USS")
