@@ -10,6 +10,7 @@ import json
 import math
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Table, select
 
 from ..dss.entities import (
@@ -63,7 +64,7 @@ def decode_volume(d: dict[str, Any]) -> Volume4D:
 
 
 def _extents_json(extents: tuple[Volume4D, ...]) -> str:
-    return json.dumps([encode_volume(v) for v in extents], separators=(",", ":"))
+    return orjson.dumps([encode_volume(v) for v in extents]).decode()
 
 
 def _extents(text: str) -> tuple[Volume4D, ...]:
