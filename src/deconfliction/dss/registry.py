@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..geo import Volume4D
+from ..geo.index import VolumeIndex
 from .entities import ConstraintRef, OpIntentRef, Report, Subscription, UssAvailability
 from .matching import matching_keys
-from .spatial import SpatialIndex
 
 
 class _HasExtents(Protocol):
@@ -43,9 +43,9 @@ class Registry:
         self.constraints: dict[str, ConstraintRef] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.availability: dict[str, UssAvailability] = {}
-        self._oir_index = SpatialIndex()
-        self._cr_index = SpatialIndex()
-        self._sub_index = SpatialIndex()
+        self._oir_index = VolumeIndex[str]()
+        self._cr_index = VolumeIndex[str]()
+        self._sub_index = VolumeIndex[str]()
         self._dependents: dict[str, set[str]] = {}
 
     # -- reads ---------------------------------------------------------------------------
@@ -106,9 +106,9 @@ class Registry:
                 del self._dependents[old.subscription_id]
 
 
-def _matching(index: SpatialIndex, entities: Mapping[str, _HasExtents], volumes: tuple[Volume4D, ...]) -> list[str]:
+def _matching(index: VolumeIndex[str], entities: Mapping[str, _HasExtents], volumes: tuple[Volume4D, ...]) -> list[str]:
     """Ids (sorted) of entities with a volume that overlaps one of `volumes`: broad, then exact."""
-    entries = [(key, v) for key in index.candidates(volumes) for v in entities[key].extents]
+    entries = [(key, v) for key in index.candidates_any(volumes) for v in entities[key].extents]
     return sorted(matching_keys(volumes, entries))
 
 

@@ -7,6 +7,7 @@ conservative and closed), never miss one that does. Callers confirm with `volume
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from rtree import index as rtree_index
@@ -15,6 +16,10 @@ from .bounds import volume_box
 from .volume import Volume4D
 
 K = TypeVar("K", bound=Hashable)
+
+# A write queries with the very volumes it then stores, and a box costs as much as an R-tree
+# query: compute each volume's box once.
+_box = lru_cache(maxsize=65_536)(volume_box)
 
 
 def _properties() -> rtree_index.Property:
@@ -35,7 +40,7 @@ class VolumeIndex(Generic[K]):
         for key, volumes in items:
             self._by_key.setdefault(key, [])
             for volume in volumes:
-                self._slots[self._next_slot] = (key, volume_box(volume))
+                self._slots[self._next_slot] = (key, _box(volume))
                 self._by_key[key].append(self._next_slot)
                 self._next_slot += 1
         entries = [(slot, box, None) for slot, (_, box) in self._slots.items()]
@@ -55,7 +60,7 @@ class VolumeIndex(Generic[K]):
         self.remove(key)
         slots = []
         for volume in volumes:
-            box = volume_box(volume)
+            box = _box(volume)
             slot = self._next_slot
             self._next_slot += 1
             self._tree.insert(slot, box)
@@ -70,7 +75,7 @@ class VolumeIndex(Generic[K]):
 
     def candidates(self, volume: Volume4D) -> set[K]:
         """Keys with a volume whose box meets this volume's box."""
-        return {self._slots[slot][0] for slot in self._tree.intersection(volume_box(volume))}
+        return {self._slots[slot][0] for slot in self._tree.intersection(_box(volume))}
 
     def candidates_any(self, volumes: Iterable[Volume4D]) -> set[K]:
         found: set[K] = set()
