@@ -69,9 +69,9 @@ class _OperationShape:
         in_alt = (self.alt_lo[:, None] <= alt) & (alt <= self.alt_hi[:, None])
         # intersects_xy, not contains_xy: a point on the boundary is still inside
         in_foot = np.stack([shapely.intersects_xy(shape, x, y) for shape in self.shapes])
-        timely = in_time.any(axis=0)
-        placed = (in_time & in_foot).any(axis=0)
-        inside = (in_time & in_foot & in_alt).any(axis=0)
+        timely: np.ndarray = np.asarray(in_time.any(axis=0))
+        placed: np.ndarray = np.asarray((in_time & in_foot).any(axis=0))
+        inside: np.ndarray = np.asarray((in_time & in_foot & in_alt).any(axis=0))
         out: list[NonconformanceReason | None] = []
         for k in range(len(states)):
             if inside[k]:
