@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from ..errors import InvalidInput, PermissionDenied
+from ..errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
 from ..geo import Circle, Volume4D
 from ..geo.plane import WGS84
 from .entities import SubscriberToNotify, Subscription, SubscriptionState
@@ -78,6 +78,26 @@ def require(caller: Caller, scope: str, what: str) -> None:
         raise PermissionDenied(f"{what} requires the scope {scope}")
 
 
+class _Managed(Protocol):
+    @property
+    def manager(self) -> str: ...
+
+
+M = TypeVar("M", bound=_Managed)
+
+
+def owned_current(old: M | None, caller: Caller, *, label: str, presented: str, token: str = "ovn") -> M:
+    """`old` if it exists, belongs to the caller and `presented` is its current OVN (or version)."""
+    if old is None:
+        raise NotFound(f"{label} does not exist")
+    if old.manager != caller.manager:
+        raise PermissionDenied(f"{label} is managed by another USS")
+    if getattr(old, token) != presented:
+        name = "OVN" if token == "ovn" else token
+        raise VersionMismatch(f"{name} {presented!r} is not the current {name} of {label}")
+    return old
+
+
 def footprint_area_m2(volume: Volume4D) -> float:
     footprint = volume.footprint
     if isinstance(footprint, Circle):
@@ -132,20 +152,12 @@ def notify(registry: Registry, volumes: tuple[Volume4D, ...], *, for_constraints
         wants = sub.notify_for_constraints if for_constraints else sub.notify_for_operational_intents
         if not wants or sub.expired(now_s):
             continue
-        bumped.append(_bump(sub))
+        bumped.append(sub.notified(sub.notification_index + 1))
     by_url: dict[str, list[SubscriptionState]] = {}
     for sub in bumped:
         by_url.setdefault(sub.uss_base_url, []).append(SubscriptionState(sub.id, sub.notification_index))
     subscribers = tuple(SubscriberToNotify(url, tuple(states)) for url, states in sorted(by_url.items()))
     return tuple(bumped), subscribers
-
-
-def _bump(sub: Subscription) -> Subscription:
-    # The notification index is not a change of the subscription: its version stays.
-    return Subscription(
-        sub.id, sub.manager, sub.version, sub.notification_index + 1, sub.extents, sub.uss_base_url,
-        sub.notify_for_operational_intents, sub.notify_for_constraints, sub.implicit, sub.updated_at_s,
-    )
 
 
 def subscription_writes(modified: Iterable[Subscription], bumped: Iterable[Subscription]

@@ -3,7 +3,7 @@ are imposed, not deconflicted; subscribers watching for constraints are told."""
 
 from __future__ import annotations
 
-from ..errors import NotFound, PermissionDenied, VersionMismatch
+from ..errors import VersionMismatch
 from ..geo import Volume4D
 from .common import (
     CM,
@@ -12,6 +12,7 @@ from .common import (
     Tokens,
     check_bounded_extents,
     notify,
+    owned_current,
     require,
     subscription_writes,
 )
@@ -27,12 +28,7 @@ def put_constraint(registry: Registry, caller: Caller, entity_id: str, ovn: str 
     if ovn is None and old is not None:
         raise VersionMismatch(f"constraint {entity_id} already exists; update it with its OVN")
     if ovn is not None:
-        if old is None:
-            raise NotFound(f"constraint {entity_id} does not exist")
-        if old.manager != caller.manager:
-            raise PermissionDenied(f"constraint {entity_id} is managed by another USS")
-        if old.ovn != ovn:
-            raise VersionMismatch(f"OVN {ovn!r} is not the current OVN of constraint {entity_id}")
+        owned_current(old, caller, label=f"constraint {entity_id}", presented=ovn)
     check_bounded_extents(extents, now_s)
     constraint = ConstraintRef(
         id=entity_id, manager=caller.manager, version=(old.version + 1) if old else 1, ovn=tokens.ovn(),
@@ -46,12 +42,6 @@ def put_constraint(registry: Registry, caller: Caller, entity_id: str, ovn: str 
 def delete_constraint(registry: Registry, caller: Caller, entity_id: str, ovn: str, *,
                       now_s: float) -> Outcome[ConstraintRef]:
     require(caller, CM, "managing a constraint")
-    old = registry.constraints.get(entity_id)
-    if old is None:
-        raise NotFound(f"constraint {entity_id} does not exist")
-    if old.manager != caller.manager:
-        raise PermissionDenied(f"constraint {entity_id} is managed by another USS")
-    if old.ovn != ovn:
-        raise VersionMismatch(f"OVN {ovn!r} is not the current OVN of constraint {entity_id}")
+    old = owned_current(registry.constraints.get(entity_id), caller, label=f"constraint {entity_id}", presented=ovn)
     bumped, subscribers = notify(registry, old.extents, for_constraints=True, now_s=now_s, changed={})
     return Outcome(Change(del_constraints=(entity_id,), notified=subscription_writes((), bumped)[1]), old, subscribers)

@@ -8,7 +8,7 @@ to USS. Entities are frozen: a write builds new values and the registry swaps th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..geo import Volume4D
@@ -49,8 +49,23 @@ def altitude_bounds(extents: tuple[Volume4D, ...]) -> tuple[float, float]:
     return (min(v.altitude_m.lower for v in extents), max(v.altitude_m.upper for v in extents))
 
 
+class _Extended:
+    """Time bounds of an entity's extents (a mixin for the slotted dataclasses below)."""
+
+    __slots__ = ()
+    extents: tuple[Volume4D, ...]
+
+    @property
+    def time_start_s(self) -> float:
+        return time_bounds(self.extents)[0]
+
+    @property
+    def time_end_s(self) -> float:
+        return time_bounds(self.extents)[1]
+
+
 @dataclass(frozen=True, slots=True)
-class OpIntentRef:
+class OpIntentRef(_Extended):
     id: str
     manager: str
     version: int
@@ -61,17 +76,9 @@ class OpIntentRef:
     subscription_id: str | None
     updated_at_s: float
 
-    @property
-    def time_start_s(self) -> float:
-        return time_bounds(self.extents)[0]
-
-    @property
-    def time_end_s(self) -> float:
-        return time_bounds(self.extents)[1]
-
 
 @dataclass(frozen=True, slots=True)
-class ConstraintRef:
+class ConstraintRef(_Extended):
     id: str
     manager: str
     version: int
@@ -80,17 +87,9 @@ class ConstraintRef:
     uss_base_url: str
     updated_at_s: float
 
-    @property
-    def time_start_s(self) -> float:
-        return time_bounds(self.extents)[0]
-
-    @property
-    def time_end_s(self) -> float:
-        return time_bounds(self.extents)[1]
-
 
 @dataclass(frozen=True, slots=True)
-class Subscription:
+class Subscription(_Extended):
     """An area of interest. Explicit ones have one volume; an implicit one covers its intents."""
 
     id: str
@@ -104,13 +103,10 @@ class Subscription:
     implicit: bool
     updated_at_s: float
 
-    @property
-    def time_start_s(self) -> float:
-        return time_bounds(self.extents)[0]
-
-    @property
-    def time_end_s(self) -> float:
-        return time_bounds(self.extents)[1]
+    def notified(self, notification_index: int) -> Subscription:
+        """The same subscription at another notification index (its version stays: a
+        notification is not a change of the subscription)."""
+        return replace(self, notification_index=notification_index)
 
     def expired(self, now_s: float) -> bool:
         end = self.time_end_s

@@ -6,9 +6,9 @@ what was read is what the write commits on top of (serializable by construction)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
+from ..errors import InvalidInput, PermissionDenied, VersionMismatch
 from ..geo import Volume4D
 from .common import (
     CMSA,
@@ -19,6 +19,7 @@ from .common import (
     Tokens,
     check_bounded_extents,
     notify,
+    owned_current,
     subscription_writes,
 )
 from .coverage import extents_cover
@@ -64,12 +65,7 @@ def put_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str | None,
     if ovn is None and old is not None:
         raise VersionMismatch(f"operational intent {entity_id} already exists; update it with its OVN")
     if ovn is not None:
-        if old is None:
-            raise NotFound(f"operational intent {entity_id} does not exist")
-        if old.manager != caller.manager:
-            raise PermissionDenied(f"operational intent {entity_id} is managed by another USS")
-        if old.ovn != ovn:
-            raise VersionMismatch(f"OVN {ovn!r} is not the current OVN of operational intent {entity_id}")
+        owned_current(old, caller, label=f"operational intent {entity_id}", presented=ovn)
     check_bounded_extents(request.extents, now_s)
     if request.state.requires_key:
         _check_not_down(registry, caller.manager)
@@ -126,11 +122,9 @@ def _resolve_subscription(
             raise PermissionDenied(f"notifications for constraints require the scope {CP}")
         if previous is not None and previous.implicit and not others:
             # Reuse the intent's own implicit subscription, reshaped to the new extents.
-            reshaped = _with_extents(previous, request.extents, now_s=now_s, tokens=tokens)
-            chosen = Subscription(
-                reshaped.id, reshaped.manager, reshaped.version, reshaped.notification_index, reshaped.extents,
-                params.uss_base_url, True, params.notify_for_constraints, True, now_s,
-            )
+            chosen = replace(_with_extents(previous, request.extents, now_s=now_s, tokens=tokens),
+                             uss_base_url=params.uss_base_url, notify_for_operational_intents=True,
+                             notify_for_constraints=params.notify_for_constraints, implicit=True)
         else:
             chosen = Subscription(
                 id=tokens.uuid(), manager=caller.manager, version=tokens.version(), notification_index=0,
@@ -153,10 +147,7 @@ def _resolve_subscription(
 
 
 def _with_extents(sub: Subscription, extents: tuple[Volume4D, ...], *, now_s: float, tokens: Tokens) -> Subscription:
-    return Subscription(
-        sub.id, sub.manager, tokens.version(), sub.notification_index, extents, sub.uss_base_url,
-        sub.notify_for_operational_intents, sub.notify_for_constraints, sub.implicit, now_s,
-    )
+    return replace(sub, version=tokens.version(), extents=extents, updated_at_s=now_s)
 
 
 def _check_key(registry: Registry, caller: Caller, entity_id: str, request: PutOirRequest,
@@ -178,13 +169,7 @@ def _check_key(registry: Registry, caller: Caller, entity_id: str, request: PutO
 def delete_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str, *, now_s: float) -> Outcome[OpIntentRef]:
     if not (caller.has(SC) or caller.has(CMSA)):
         raise PermissionDenied(f"deleting an operational intent requires the scope {SC}")
-    old = registry.oirs.get(entity_id)
-    if old is None:
-        raise NotFound(f"operational intent {entity_id} does not exist")
-    if old.manager != caller.manager:
-        raise PermissionDenied(f"operational intent {entity_id} is managed by another USS")
-    if old.ovn != ovn:
-        raise VersionMismatch(f"OVN {ovn!r} is not the current OVN of operational intent {entity_id}")
+    old = owned_current(registry.oirs.get(entity_id), caller, label=f"operational intent {entity_id}", presented=ovn)
     _check_not_down(registry, caller.manager)
     deletes: tuple[str, ...] = ()
     sub = registry.subscriptions.get(old.subscription_id) if old.subscription_id else None

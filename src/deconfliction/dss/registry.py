@@ -1,14 +1,14 @@
 """The DSS's current state in memory: entities by id plus a 5-D index per kind.
 
-The database is the record; this is its cache in the one server process, rebuilt at start
-(`Registry.load`) and updated only after a write commits (`apply`), so reads never see a write
-that did not happen. Queries are exact: index candidates are confirmed with the 4D test.
+The database is the record; this is its cache in the one server process, loaded at start
+(`dss_repo.load`). A write is applied here as soon as it is decided, so the next write decides
+on top of it; if its commit fails the shell reloads the registry from the database. Queries are exact: index candidates are confirmed with the 4D test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from ..geo import Volume4D
@@ -24,7 +24,7 @@ class _HasExtents(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What one write does: entities to put or delete. Applied to the store, then to memory."""
+    """What one write does: entities to put or delete, applied to memory and committed to the store."""
 
     put_oirs: tuple[OpIntentRef, ...] = ()
     del_oirs: tuple[str, ...] = ()
@@ -34,7 +34,7 @@ class Change:
     notified: tuple[tuple[str, int], ...] = ()  # (subscription id, new notification index)
     del_subscriptions: tuple[str, ...] = ()
     put_availability: tuple[UssAvailability, ...] = ()
-    put_reports: tuple[Report, ...] = field(default=())
+    put_reports: tuple[Report, ...] = ()
 
 
 class Registry:
@@ -88,10 +88,7 @@ class Registry:
             if old is None or old.extents != sub.extents:
                 self._sub_index.add(sub.id, sub.extents)
         for sub_id, index in change.notified:
-            s = self.subscriptions[sub_id]
-            self.subscriptions[sub_id] = Subscription(
-                s.id, s.manager, s.version, index, s.extents, s.uss_base_url, s.notify_for_operational_intents,
-                s.notify_for_constraints, s.implicit, s.updated_at_s)
+            self.subscriptions[sub_id] = self.subscriptions[sub_id].notified(index)
         for status in change.put_availability:
             self.availability[status.uss] = status
 
@@ -138,9 +135,7 @@ def net_change(changes: Iterable[Change]) -> Change:
         for sub_id, index in change.notified:
             put = subs.get(sub_id)
             if put is not None:
-                subs[sub_id] = Subscription(
-                    put.id, put.manager, put.version, index, put.extents, put.uss_base_url,
-                    put.notify_for_operational_intents, put.notify_for_constraints, put.implicit, put.updated_at_s)
+                subs[sub_id] = put.notified(index)
             else:
                 notified[sub_id] = index
         statuses.update((s.uss, s) for s in change.put_availability)

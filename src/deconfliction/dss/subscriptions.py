@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
+from ..errors import InvalidInput, PermissionDenied, VersionMismatch
 from ..geo import Interval, Volume4D
 from .common import (
     CP,
@@ -16,6 +16,7 @@ from .common import (
     Outcome,
     Tokens,
     check_area,
+    owned_current,
 )
 from .coverage import extents_cover
 from .entities import ConstraintRef, OpIntentRef, Subscription
@@ -73,12 +74,7 @@ def put_subscription(registry: Registry, caller: Caller, subscription_id: str, v
     if version is None and old is not None:
         raise VersionMismatch(f"subscription {subscription_id} already exists")
     if version is not None:
-        if old is None:
-            raise NotFound(f"subscription {subscription_id} does not exist")
-        if old.manager != caller.manager:
-            raise PermissionDenied(f"subscription {subscription_id} is managed by another USS")
-        if old.version != version:
-            raise VersionMismatch(f"version {version!r} is not the current version of subscription {subscription_id}")
+        owned_current(old, caller, label=f"subscription {subscription_id}", presented=version, token="version")
     _check_flags(caller, request)
     extents = (_normalized_extents(request.extents, now_s),)
     if old is not None:
@@ -105,13 +101,8 @@ def delete_subscription(registry: Registry, caller: Caller, subscription_id: str
                         *, now_s: float) -> Outcome[Subscription]:
     if not (caller.has(SC) or caller.has(CP)):
         raise PermissionDenied(f"subscriptions require the scope {SC} or {CP}")
-    old = registry.subscriptions.get(subscription_id)
-    if old is None:
-        raise NotFound(f"subscription {subscription_id} does not exist")
-    if old.manager != caller.manager:
-        raise PermissionDenied(f"subscription {subscription_id} is managed by another USS")
-    if old.version != version:
-        raise VersionMismatch(f"version {version!r} is not the current version of subscription {subscription_id}")
+    old = owned_current(registry.subscriptions.get(subscription_id), caller, label=f"subscription {subscription_id}",
+                        presented=version, token="version")
     dependents = registry.dependents(old.id)
     if dependents:
         raise InvalidInput("subscriptionid", f"operational intents rely on this subscription: "
