@@ -8,17 +8,16 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from .cli_serve import serve
 from .cli_tactical import tactical_app
-from .errors import DeconflictionError
+from .cli_errors import exit_2_on_error, fail
 from .store import Database, ledger_repo, sqlite_url
 
 app = typer.Typer(
@@ -32,7 +31,6 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(tactical_app, name="tactical")
 app.command("serve")(serve)
 
-T = TypeVar("T")
 DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite file to keep (default: a temporary one).")]
 
 
@@ -41,32 +39,20 @@ def main() -> None:
     """Declare 4D volumes, find conflicts, notify and acknowledge, keep a tamper-evident log."""
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(2)
-
-
-def _guarded(action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except DeconflictionError as error:
-        raise _fail(error.message) from None
-    except OSError as error:
-        raise _fail(f"{getattr(error, 'filename', '') or ''}: {error.strerror or error}") from None
-
-
 def _replay_and_report(path: Path, db: Path | None, as_json: bool) -> None:
     from .report import render
     from .sim.replay import replay
     from .sim.scenario import load_scenario
 
-    scenario = _guarded(lambda: load_scenario(path))
+    with exit_2_on_error():
+        scenario = load_scenario(path)
     if db is not None and db.exists():
-        raise _fail(f"--db: {db} already exists; a replay starts from an empty store")
+        raise fail(f"--db: {db} already exists; a replay starts from an empty store")
     with tempfile.TemporaryDirectory() as scratch:
         database = Database(sqlite_url(db if db is not None else Path(scratch) / "replay.db"))
         try:
-            report = _guarded(lambda: replay(scenario, database))
+            with exit_2_on_error():
+                report = replay(scenario, database)
         finally:
             database.close()
     if as_json:
@@ -83,7 +69,7 @@ def check(
 ) -> None:
     """Replay a scenario: conflicts, late notices, notices and acknowledgements, advice."""
     if not file.is_file():
-        raise _fail(f"FILE: {file} does not exist")
+        raise fail(f"FILE: {file} does not exist")
     _replay_and_report(file, db, as_json)
 
 
@@ -100,7 +86,7 @@ def demo(
 
 def _open_existing(db: Path) -> Database:
     if not db.is_file():
-        raise _fail(f"--db: {db} does not exist")
+        raise fail(f"--db: {db} does not exist")
     return Database(sqlite_url(db))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import DeconflictionError
+from .cli_errors import exit_2_on_error
 
 
 def serve(
@@ -33,12 +33,9 @@ def serve(
         "host": host, "port": port, "db": db, "public_keys": public_key or None, "jwks_file": jwks_file,
         "issuers": issuer or None, "audiences": audience or None, "log_level": log_level,
     }
-    try:
+    with exit_2_on_error():
         settings = Settings(**{k: v for k, v in flags.items() if v is not None})
         app = create_app(settings)
-    except DeconflictionError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from None
     # Requests make short-lived garbage by the thousand; the default thresholds run a full
     # collection often enough to pause the one event loop for tens of milliseconds.
     gc.set_threshold(5_000, 50, 1000)

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .errors import DeconflictionError
+from .cli_errors import exit_2_on_error
 from .tactical import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
@@ -61,7 +61,7 @@ def detect(
     ids as strings with a < b, sorted by time_s, a, b; an unbounded tin or tout is null.
     """
     err = Console(stderr=True)
-    try:
+    with exit_2_on_error():
         protection = Protection(rpz_m=rpz, hpz_m=hpz, lookahead_s=lookahead)
         with _progress(err, file) as progress:
             snapshots = _read(file, progress)
@@ -70,9 +70,6 @@ def detect(
             for snapshot in snapshots:
                 _add(body, snapshot, protection)
                 progress.advance(task)
-    except DeconflictionError as error:
-        err.print(f"[red]error:[/red] {error.message}", highlight=False)
-        raise typer.Exit(2) from None
     body["pairs"].sort(key=_order)
     body["los"].sort(key=_order)
     if json_out is None:

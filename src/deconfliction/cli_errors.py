@@ -1,0 +1,28 @@
+"""The one place the CLI maps the package's errors: a line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from .errors import DeconflictionError
+
+
+def fail(message: str) -> typer.Exit:
+    """Print `message` as an error; the caller raises what this returns."""
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+@contextmanager
+def exit_2_on_error() -> Iterator[None]:
+    """Bad input or an unreadable file inside the block ends the command with exit code 2."""
+    try:
+        yield
+    except DeconflictionError as error:
+        raise fail(error.message) from None
+    except OSError as error:
+        raise fail(f"{getattr(error, 'filename', '') or ''}: {error.strerror or error}") from None
