@@ -118,18 +118,16 @@ class Deconfliction:
         now = self.clock.now_s()
         found = self._view.declarations.conflicts_of(declaration)
         late = late_notice(declaration, self.rules.min_notice_s)
-        others = {c.other(declaration.id): self._view.declarations.get(c.other(declaration.id)) for c in found}
+        others = [self.declaration(c.other(declaration.id)) for c in found]
         fresh: list[Notice] = []
-        for conflict in found:
-            other = others[conflict.other(declaration.id)]
-            assert other is not None
+        for conflict, other in zip(found, others, strict=True):
             a, b = (declaration, other) if conflict.a == declaration.id else (other, declaration)
             fresh += conflict_notices(conflict, a, b, now_s=now, ack_deadline_s=self.rules.ack_deadline_s)
         if late is not None:
-            affected = [d for d in others.values() if d is not None]
-            fresh += late_notice_notices(late, declaration, affected, now_s=now, ack_deadline_s=self.rules.ack_deadline_s)
+            fresh += late_notice_notices(late, declaration, others, now_s=now, ack_deadline_s=self.rules.ack_deadline_s)
         fresh = [n for n in fresh if n.id not in self._view.notices]
-        stale = superseded_by(self._view.notices.values(), declaration)
+        # A first version has no older notices to supersede: skip the scan of every notice.
+        stale = superseded_by(self._view.notices.values(), declaration) if declaration.version > 1 else []
 
         with self.db.write() as connection:
             engine_repo.save_declaration(connection, declaration)
