@@ -19,7 +19,7 @@ import time
 
 from deconfliction.geo import Circle, Interval, LatLng, Polygon, Volume4D
 from deconfliction.model import Declaration, DeclarationKind
-from deconfliction.strategic import DeclarationSet, can_conflict, conflict_between
+from deconfliction.engine.strategic import DeclarationSet, can_conflict, conflict_between
 
 T0 = 1_795_420_800.0
 CENTRE = (34.5, 34.0)

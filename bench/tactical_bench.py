@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from bluesky_ref import comparable, detect, generate
 
-from deconfliction.tactical import Protection, Traffic, detect_conflicts
+from deconfliction.engine.tactical import Protection, Traffic, detect_conflicts
 
 OUT = Path(__file__).resolve().parent / "out"
 PROTECTION = Protection()

@@ -15,14 +15,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .cli_errors import exit_2_on_error
-from .tactical import (
+from .engine.tactical import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
     DEFAULT_RPZ_M,
     Protection,
     detect_conflicts,
 )
-from .tactical.snapshots import Snapshot, read_snapshots
+from .engine.tactical.snapshots import Snapshot, read_snapshots
 
 tactical_app = typer.Typer(
     help="Tactical deconfliction on aircraft states.", no_args_is_help=True, add_completion=False

@@ -13,13 +13,13 @@ from typing import Any
 from .clock import Clock
 from .errors import InvalidInput, NotFound
 from .geo import Volume4D, dump_volume4d
-from .hotline import acknowledge, disclosed_extent, nonconformance_notices, conflict_notices, escalate_due, late_notice_notices, superseded_by
-from .ledger import Verification
+from .engine.hotline import acknowledge, disclosed_extent, nonconformance_notices, conflict_notices, escalate_due, late_notice_notices, superseded_by
+from .engine.ledger import Verification
 from .model import (
     Advice, Conflict, Declaration, DeclarationKind, LateNotice, Nonconformance, Notice, NoticeState, OperationState, Party,
 )
 from .store import Database, engine_repo, ledger_repo
-from .strategic import DeclarationSet, advise, can_conflict, late_notice, yielding_side
+from .engine.strategic import DeclarationSet, advise, can_conflict, late_notice, yielding_side
 
 
 # Who hears of a stray aircraft: declarations within this distance and time of its operation's volumes.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from deconfliction.dss import NULL_SUBSCRIPTION_ID
+from deconfliction.engine.f3548 import NULL_SUBSCRIPTION_ID
 
 from .helpers import AA, CMSA, OIR, SC, SUBS, bearer, new_id, oir_body, sub_body, volume
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from deconfliction.api.dss_service import DssService
-from deconfliction.dss import Caller, OpIntentState
-from deconfliction.dss.errors import AirspaceConflict
-from deconfliction.dss.oir import NewSubscription, PutOirRequest, delete_oir, put_oir
+from deconfliction.engine.f3548 import Caller, OpIntentState
+from deconfliction.engine.f3548.errors import AirspaceConflict
+from deconfliction.engine.f3548.oir import NewSubscription, PutOirRequest, delete_oir, put_oir
 from deconfliction.geo import Interval, LatLng, Polygon, Volume4D
 from deconfliction.store import Database, dss_repo, ledger_repo, sqlite_url
 
@@ -93,7 +93,7 @@ def test_failed_commit_forgets_the_write(service: DssService, monkeypatch: pytes
 
 
 def test_expired_subscriptions_are_deleted_unless_an_intent_relies_on_them(tmp_path: Path) -> None:
-    from deconfliction.dss.subscriptions import PutSubscriptionRequest, put_subscription
+    from deconfliction.engine.f3548.subscriptions import PutSubscriptionRequest, put_subscription
 
     now = [time.time()]
     db = Database(sqlite_url(tmp_path / "dss.db"))

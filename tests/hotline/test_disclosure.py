@@ -1,8 +1,8 @@
 import shapely
 
 from deconfliction.geo.plane import LocalPlane
-from deconfliction.hotline import disclosed_extent
-from deconfliction.strategic import conflict_between
+from deconfliction.engine.hotline import disclosed_extent
+from deconfliction.engine.strategic import conflict_between
 from tests.builders import T0, box, disc, operation
 
 

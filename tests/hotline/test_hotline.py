@@ -1,9 +1,9 @@
 import pytest
 
 from deconfliction.errors import PermissionDenied, VersionMismatch
-from deconfliction.hotline import acknowledge, conflict_notices, escalate_due, late_notice_notices, superseded_by
+from deconfliction.engine.hotline import acknowledge, conflict_notices, escalate_due, late_notice_notices, superseded_by
 from deconfliction.model import NoticeState
-from deconfliction.strategic import conflict_between, late_notice
+from deconfliction.engine.strategic import conflict_between, late_notice
 from tests.builders import T0, box, operation
 
 

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deconfliction.cli import app
-from deconfliction.ledger import next_entry, verify_chain
+from deconfliction.engine.ledger import next_entry, verify_chain
 from deconfliction.store import Database, ledger_repo, sqlite_url
 
 runner = CliRunner()

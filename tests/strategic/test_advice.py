@@ -1,6 +1,6 @@
-from deconfliction.strategic import DeclarationSet, earliest_delay_s, nearest_altitude_shift_m, yielding_side
-from deconfliction.strategic.advice import smallest_free_shift
-from deconfliction.strategic.conflicts import conflict_between
+from deconfliction.engine.strategic import DeclarationSet, earliest_delay_s, nearest_altitude_shift_m, yielding_side
+from deconfliction.engine.strategic.advice import smallest_free_shift
+from deconfliction.engine.strategic.conflicts import conflict_between
 from tests.builders import T0, box, constraint, operation
 
 

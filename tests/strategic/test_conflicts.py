@@ -1,5 +1,5 @@
 from deconfliction.model import OperationState
-from deconfliction.strategic import DeclarationSet, conflict_between, late_notice
+from deconfliction.engine.strategic import DeclarationSet, conflict_between, late_notice
 from tests.builders import T0, box, constraint, disc, operation
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from deconfliction.tactical import EARTH_RADIUS_M, Traffic
+from deconfliction.engine.tactical import EARTH_RADIUS_M, Traffic
 
 
 def traffic(*rows: tuple[float, float, float, float, float, float]) -> Traffic:

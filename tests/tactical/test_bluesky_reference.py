@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from deconfliction.tactical import Protection, detect_conflicts
-from deconfliction.tactical.snapshots import read_snapshots
+from deconfliction.engine.tactical import Protection, detect_conflicts
+from deconfliction.engine.tactical.snapshots import read_snapshots
 
 DATA = Path(__file__).parent / "data"
 BENCH = Path(__file__).resolve().parents[2] / "bench"

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deconfliction.tactical import Protection, Traffic, detect_conflicts, grid_pairs
+from deconfliction.engine.tactical import Protection, Traffic, detect_conflicts, grid_pairs
 
 from .helpers import random_traffic
 

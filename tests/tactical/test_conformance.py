@@ -3,7 +3,7 @@ import pytest
 from deconfliction.errors import InvalidInput, NotFound
 from deconfliction.geo import Circle, Interval, LatLng, Polygon, Volume4D
 from deconfliction.model import Declaration, DeclarationKind, NonconformanceReason, TrackState
-from deconfliction.tactical.conformance import nonconformances
+from deconfliction.engine.tactical.conformance import nonconformances
 
 R = NonconformanceReason
 

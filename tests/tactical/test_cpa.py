@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from deconfliction.errors import InvalidInput
-from deconfliction.tactical import EARTH_RADIUS_M, Protection, Traffic, detect_conflicts
+from deconfliction.engine.tactical import EARTH_RADIUS_M, Protection, Traffic, detect_conflicts
 
 from .helpers import traffic
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from deconfliction.errors import InvalidInput
-from deconfliction.tactical.snapshots import read_snapshots
+from deconfliction.engine.tactical.snapshots import read_snapshots
 
 
 def test_columns_in_any_order_with_extras_grouped_by_time():

@@ -18,8 +18,8 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt.algorithms import RSAAlgorithm
 
-from ..dss import Caller
-from ..dss.errors import Unauthenticated
+from ..engine.f3548 import Caller
+from ..engine.f3548.errors import Unauthenticated
 from ..errors import InvalidInput, PermissionDenied
 from .scopes import OPERATION_SCOPES
 

@@ -32,9 +32,9 @@ from typing import IO, Any, TypeVar
 
 from sqlalchemy import Connection
 
-from ..dss import Caller, Change, Outcome, RandomTokens, Registry, Tokens
-from ..dss.registry import net_change
-from ..dss.subscriptions import expire_subscriptions
+from ..engine.f3548 import Caller, Change, Outcome, RandomTokens, Registry, Tokens
+from ..engine.f3548.registry import net_change
+from ..engine.f3548.subscriptions import expire_subscriptions
 from ..errors import InvalidInput
 from ..store import Database, dss_repo, ledger_repo
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..dss.errors import AirspaceConflict, Unauthenticated
+from ..engine.f3548.errors import AirspaceConflict, Unauthenticated
 from ..errors import DeconflictionError
 from .responses import JSONResponse
 from .wire import constraint_json, oir_json

@@ -4,7 +4,7 @@ entry is one alternative, and every scope of an alternative must be granted.
 
 from __future__ import annotations
 
-from ..dss.common import AA, CM, CMSA, CP, SC
+from ..engine.f3548.common import AA, CM, CMSA, CP, SC
 
 OPERATION_SCOPES: dict[str, tuple[frozenset[str], ...]] = {
     "queryOperationalIntentReferences": (frozenset({SC}), frozenset({CMSA})),

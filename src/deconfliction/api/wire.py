@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..dss import (
+from ..engine.f3548 import (
     NULL_SUBSCRIPTION_ID,
     ConstraintRef,
     OpIntentRef,
@@ -22,9 +22,9 @@ from ..dss import (
     SubscriberToNotify,
     Subscription,
 )
-from ..dss.availability import current_availability
-from ..dss.oir import NewSubscription, PutOirRequest
-from ..dss.subscriptions import PutSubscriptionRequest
+from ..engine.f3548.availability import current_availability
+from ..engine.f3548.oir import NewSubscription, PutOirRequest
+from ..engine.f3548.subscriptions import PutSubscriptionRequest
 from ..geo import Volume4D, parse_volume4d
 
 

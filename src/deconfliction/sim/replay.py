@@ -9,11 +9,11 @@ from typing import Any
 from ..clock import ManualClock
 from ..errors import DeconflictionError
 from ..geo import Volume4D, dump_volume4d, format_instant
-from ..ledger import Verification
+from ..engine.ledger import Verification
 from ..model import Advice, Conflict, LateNotice, Nonconformance, NonconformanceReason, Notice, NoticeState, TrackState
 from ..service import Deconfliction, DeclarationOutcome
 from ..store import Database
-from ..tactical.conformance import nonconformances
+from ..engine.tactical.conformance import nonconformances
 from .scenario import Scenario, ScenarioAcknowledgement, ScenarioDeclaration
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select
 
-from ..dss.entities import (
+from ..engine.f3548.entities import (
     Availability,
     ConstraintRef,
     OpIntentRef,
@@ -21,7 +21,7 @@ from ..dss.entities import (
     Subscription,
     UssAvailability,
 )
-from ..dss.registry import Change, Registry
+from ..engine.f3548.registry import Change, Registry
 from ..geo import Circle, Interval, LatLng, Polygon, Volume4D
 from . import ledger_repo
 from .schema import (

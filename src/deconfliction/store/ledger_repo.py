@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..ledger import LedgerEntry, Verification, canonical_json, next_entry, verify_chain
+from ..engine.ledger import LedgerEntry, Verification, canonical_json, next_entry, verify_chain
 from .schema import ledger
 
 

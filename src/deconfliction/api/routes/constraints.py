@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from ...dss import Caller
-from ...dss.common import check_area
-from ...dss.constraints import delete_constraint, put_constraint
+from ...engine.f3548 import Caller
+from ...engine.f3548.common import check_area
+from ...engine.f3548.constraints import delete_constraint, put_constraint
 from ...errors import InvalidInput, NotFound
 from ..deps import EntityId, Service, authorized
 from ..responses import JSONResponse

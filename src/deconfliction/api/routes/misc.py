@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from ...dss import Availability, Caller, UssAvailability
-from ...dss.availability import current_availability, make_report, set_availability
+from ...engine.f3548 import Availability, Caller, UssAvailability
+from ...engine.f3548.availability import current_availability, make_report, set_availability
 from ..deps import Service, authorized
 from ..responses import JSONResponse
 from ..wire import ErrorReport, SetUssAvailabilityStatusParameters

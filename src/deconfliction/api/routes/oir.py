@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from ...dss import Caller
-from ...dss.common import check_area
-from ...dss.oir import delete_oir, put_oir
+from ...engine.f3548 import Caller
+from ...engine.f3548.common import check_area
+from ...engine.f3548.oir import delete_oir, put_oir
 from ...errors import InvalidInput, NotFound
 from ..deps import EntityId, Service, authorized
 from ..responses import JSONResponse

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from ...dss import Caller
-from ...dss.common import check_area
-from ...dss.subscriptions import delete_subscription, put_subscription
+from ...engine.f3548 import Caller
+from ...engine.f3548.common import check_area
+from ...engine.f3548.subscriptions import delete_subscription, put_subscription
 from ...errors import InvalidInput, NotFound, PermissionDenied
 from ..deps import EntityId, Service, authorized
 from ..responses import JSONResponse

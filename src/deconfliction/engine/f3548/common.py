@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from ..errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
-from ..geo import Circle, Volume4D
-from ..geo.plane import WGS84
+from ...errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
+from ...geo import Circle, Volume4D
+from ...geo.plane import WGS84
 from .entities import SubscriberToNotify, Subscription, SubscriptionState
 from .errors import AreaTooLarge
 from .registry import Change, Registry

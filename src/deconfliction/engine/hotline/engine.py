@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..errors import InvalidInput, PermissionDenied, VersionMismatch
-from ..model import Conflict, Declaration, LateNotice, Notice, NoticeReason, NoticeState
+from ...errors import InvalidInput, PermissionDenied, VersionMismatch
+from ...model import Conflict, Declaration, LateNotice, Notice, NoticeReason, NoticeState
 
 
 def notice_id(reason: NoticeReason, to_party: str, about: str, version: int, other: str | None) -> str:

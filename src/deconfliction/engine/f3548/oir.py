@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..errors import InvalidInput, PermissionDenied, VersionMismatch
-from ..geo import Volume4D
+from ...errors import InvalidInput, PermissionDenied, VersionMismatch
+from ...geo import Volume4D
 from .common import (
     CMSA,
     CP,

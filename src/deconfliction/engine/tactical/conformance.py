@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..errors import InvalidInput, NotFound
-from ..geo.plane import LocalPlane, centre_of
-from ..model import Declaration, Nonconformance, NonconformanceReason, TrackState
+from ...errors import InvalidInput, NotFound
+from ...geo.plane import LocalPlane, centre_of
+from ...model import Declaration, Nonconformance, NonconformanceReason, TrackState
 
 
 @dataclass(frozen=True, slots=True, eq=False)

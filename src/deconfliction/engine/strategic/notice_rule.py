@@ -7,7 +7,7 @@ every version: a change made at the last minute is itself late notice of the cha
 
 from __future__ import annotations
 
-from ..model import Declaration, LateNotice
+from ...model import Declaration, LateNotice
 
 
 def late_notice(declaration: Declaration, min_notice_s: float) -> LateNotice | None:

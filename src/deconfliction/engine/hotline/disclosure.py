@@ -7,8 +7,8 @@ the purpose. A party learns where the other will be inside its own area, and not
 
 from __future__ import annotations
 
-from ..geo import Volume4D, overlap_region, volumes_intersect
-from ..model import Declaration
+from ...geo import Volume4D, overlap_region, volumes_intersect
+from ...model import Declaration
 
 
 def disclosed_extent(receiver: Declaration, subject: Declaration) -> list[Volume4D]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import PermissionDenied, VersionMismatch
+from ...errors import PermissionDenied, VersionMismatch
 from .common import AA, Caller, Outcome, Tokens
 from .entities import Availability, Report, UssAvailability
 from .registry import Change, Registry

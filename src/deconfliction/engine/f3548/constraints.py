@@ -3,8 +3,8 @@ are imposed, not deconflicted; subscribers watching for constraints are told."""
 
 from __future__ import annotations
 
-from ..errors import VersionMismatch
-from ..geo import Volume4D
+from ...errors import VersionMismatch
+from ...geo import Volume4D
 from .common import (
     CM,
     Caller,

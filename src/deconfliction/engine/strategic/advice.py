@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from ..geo import Interval, Volume4D, footprints_overlap
-from ..model import Advice, Conflict, Declaration
+from ...geo import Interval, Volume4D, footprints_overlap
+from ...model import Advice, Conflict, Declaration
 from .conflicts import DeclarationSet, can_conflict
 
 MAX_DELAY_S = 7 * 86_400.0

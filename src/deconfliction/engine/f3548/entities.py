@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from ..geo import Volume4D
+from ...geo import Volume4D
 
 # F3548's OperationalIntentReference.subscription_id is required; an intent without a
 # subscription reports this placeholder (the one the reference DSS and the suite expect).

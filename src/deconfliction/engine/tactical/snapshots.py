@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidInput
+from ...errors import InvalidInput
 from .traffic import Traffic
 
 REQUIRED = ("id", "lat", "lon", "alt_m", "gs_mps", "trk_deg", "vs_mps")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ..geo import Circle, Interval, Volume4D, volumes_intersect, volumes_overlap
-from ..geo.bounds import footprint_cap
-from ..geo.plane import centre_of
-from ..geo.index import VolumeIndex
-from ..model import Conflict, Declaration, OperationState, VolumeOverlap
+from ...geo import Circle, Interval, Volume4D, volumes_intersect, volumes_overlap
+from ...geo.bounds import footprint_cap
+from ...geo.plane import centre_of
+from ...geo.index import VolumeIndex
+from ...model import Conflict, Declaration, OperationState, VolumeOverlap
 
 
 MEAN_RADIUS_M = 6_371_008.8

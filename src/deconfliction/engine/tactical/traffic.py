@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidInput
+from ...errors import InvalidInput
 
 EARTH_RADIUS_M = 6_371_000.0
 NM_M = 1852.0

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from ..errors import DeconflictionError, InvalidInput, VersionMismatch
+from ...errors import DeconflictionError, InvalidInput, VersionMismatch
 from .entities import ConstraintRef, OpIntentRef
 
 

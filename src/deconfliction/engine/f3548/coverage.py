@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import shapely
 
-from ..geo import Volume4D
-from ..geo.plane import LocalPlane, centre_of
+from ...geo import Volume4D
+from ...geo.plane import LocalPlane, centre_of
 
 # Projection rounding: a footprint that fits to within this is inside.
 PLAN_TOLERANCE_M = 0.5

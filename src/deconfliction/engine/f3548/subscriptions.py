@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..errors import InvalidInput, PermissionDenied, VersionMismatch
-from ..geo import Interval, Volume4D
+from ...errors import InvalidInput, PermissionDenied, VersionMismatch
+from ...geo import Interval, Volume4D
 from .common import (
     CP,
     DURATION_TOLERANCE_S,

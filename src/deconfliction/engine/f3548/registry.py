@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..geo import Volume4D
-from ..geo.index import VolumeIndex
+from ...geo import Volume4D
+from ...geo.index import VolumeIndex
 from .entities import ConstraintRef, OpIntentRef, Report, Subscription, UssAvailability
 from .matching import matching_keys
 
