@@ -5,6 +5,7 @@ Errors of the package's own tree print one line naming the field and the reason 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import tempfile
@@ -15,9 +16,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from .cli_serve import serve
-from .cli_tactical import tactical_app
+from .cli_client import ack, declare, notices
 from .cli_errors import exit_2_on_error, fail
+from .cli_serve import serve, token
+from .cli_tactical import tactical_app
 from .store import Database, ledger_repo, sqlite_url
 
 app = typer.Typer(
@@ -29,7 +31,13 @@ app = typer.Typer(
 ledger_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(tactical_app, name="tactical")
+db_app = typer.Typer(help="The database's schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 app.command("serve")(serve)
+app.command("token")(token)
+app.command("declare")(declare)
+app.command("notices")(notices)
+app.command("ack")(ack)
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite file to keep (default: a temporary one).")]
 
@@ -51,8 +59,9 @@ def _replay_and_report(path: Path, db: Path | None, as_json: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database = Database(sqlite_url(db if db is not None else Path(scratch) / "replay.db"))
         try:
+            database.upgrade()
             with exit_2_on_error():
-                report = replay(scenario, database)
+                report = asyncio.run(replay(scenario, database))
         finally:
             database.close()
     if as_json:
@@ -78,16 +87,48 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")] = False,
     db: DbOption = None,
 ) -> None:
-    """The eastern Mediterranean demo: two air forces, a relief agency, a hospital and a convoy."""
-    scenario = resources.files("deconfliction") / "scenarios" / "eastern_mediterranean.yaml"
-    with resources.as_file(scenario) as path:
-        _replay_and_report(path, db, as_json)
+    """The eastern Mediterranean morning, live: a server on SQLite, each party driving it over /v1
+    in fast time and listening to its own event stream; the report is what the server recorded."""
+    from .report import render
+    from .sim.live import play
+    from .sim.scenario import load_scenario
+
+    source = resources.files("deconfliction") / "scenarios" / "eastern_mediterranean.yaml"
+    with resources.as_file(source) as path, exit_2_on_error():
+        scenario = load_scenario(path)
+    if db is not None and db.exists():
+        raise fail(f"--db: {db} already exists; the demo starts from an empty store")
+    with tempfile.TemporaryDirectory() as scratch:
+        with exit_2_on_error():
+            report, received = play(scenario, db if db is not None else Path(scratch) / "demo.db")
+    if as_json:
+        body = report.as_json()
+        body["events_received"] = {party: len(events) for party, events in sorted(received.items())}
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+        return
+    render(report, Console())
+    Console().print("events pushed to each party: " + ", ".join(
+        f"{party} {len(events)}" for party, events in sorted(received.items())))
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db")) -> None:
+    """Bring the database to this version's schema (moves older databases into it)."""
+    database = Database(sqlite_url(db))
+    try:
+        with exit_2_on_error():
+            before = database.revision()
+            database.upgrade()
+            Console().print(f"database {db}: schema {before or 'none'} -> {database.revision()}")
+    finally:
+        database.close()
 
 
 def _open_existing(db: Path) -> Database:
+    """The database read-only: an inquiry's tools never migrate or write what they examine."""
     if not db.is_file():
         raise fail(f"--db: {db} does not exist")
-    return Database(sqlite_url(db))
+    return Database(sqlite_url(db), read_only=True)
 
 
 @ledger_app.command("verify")

@@ -1,23 +1,28 @@
-"""The one exception tree of the package.
+"""The one exception tree of the package (no HTTP codes here: `api/errors.py` maps it once).
 
     DeconflictionError
-    ├── InvalidInput          bad input: names the subject, the field and the reason (HTTP 400, CLI exit 2)
-    ├── NotFound              an id that does not exist (HTTP 404)
-    ├── PermissionDenied      acting on what belongs to another party (HTTP 403)
-    ├── VersionMismatch       a write or acknowledgement against a stale version (HTTP 409)
+    ├── InvalidInput          bad input: names the subject, the field and the reason
+    │   └── AreaTooLarge      the area of a query or write is over the limit
+    ├── Unauthenticated       no valid credentials
+    ├── NotFound              an id that does not exist (or that the caller may not know of)
+    ├── PermissionDenied      acting on what belongs to another party, or a missing scope
+    ├── VersionMismatch       a write or acknowledgement against a stale version
+    │   ├── AirspaceConflict  an F3548 key lacks the OVNs of overlapping entities
+    │   └── PriorityConflict  refused: conflicts with a declaration of higher priority
+    ├── UssDown               a USS marked Down may not make this change
+    ├── Unavailable           the service cannot take the request now (busy port, locked database)
     └── LedgerCorrupt         the audit log failed verification
 
-The API maps this tree to ErrorResponse bodies in one handler; the CLI maps it to a
-message and exit code 2.
+The CLI maps it to a message and exit code 2.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DeconflictionError(Exception):
     """Base of every error the package raises on purpose."""
-
-    http_status = 500
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -26,8 +31,6 @@ class DeconflictionError(Exception):
 
 class InvalidInput(DeconflictionError):
     """Input that cannot be accepted; `field` is a dotted path into the input."""
-
-    http_status = 400
 
     def __init__(self, field: str, reason: str, subject: str | None = None) -> None:
         self.field = field
@@ -39,20 +42,50 @@ class InvalidInput(DeconflictionError):
     def within(self, subject: str | None = None, prefix: str | None = None) -> InvalidInput:
         """The same error seen from an enclosing object (adds a subject or a field prefix)."""
         field = f"{prefix}.{self.field}" if prefix else self.field
-        return InvalidInput(field, self.reason, subject or self.subject)
+        return type(self)(field, self.reason, subject or self.subject)
+
+
+class AreaTooLarge(InvalidInput):
+    pass
+
+
+class Unauthenticated(DeconflictionError):
+    pass
 
 
 class NotFound(DeconflictionError):
-    http_status = 404
+    pass
 
 
 class PermissionDenied(DeconflictionError):
-    http_status = 403
+    pass
 
 
 class VersionMismatch(DeconflictionError):
-    http_status = 409
+    pass
+
+
+class AirspaceConflict(VersionMismatch):
+    """The key did not prove knowledge of these declarations; the response lists them."""
+
+    def __init__(self, message: str, *, missing_operational_intents: tuple[Any, ...],
+                 missing_constraints: tuple[Any, ...]) -> None:
+        super().__init__(message)
+        self.missing_operational_intents = missing_operational_intents
+        self.missing_constraints = missing_constraints
+
+
+class PriorityConflict(VersionMismatch):
+    pass
+
+
+class UssDown(DeconflictionError):
+    pass
+
+
+class Unavailable(DeconflictionError):
+    pass
 
 
 class LedgerCorrupt(DeconflictionError):
-    http_status = 500
+    pass

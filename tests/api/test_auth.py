@@ -55,9 +55,29 @@ def test_off_nominal_state_needs_conformance_monitoring_scope(client: TestClient
     assert r.status_code == 403
 
 
-def test_no_key_no_start(tmp_path: Path) -> None:
+def test_no_key_no_start_beyond_loopback(tmp_path: Path) -> None:
+    """Without trusted keys the server runs only in the local mode, which binds loopback."""
     with pytest.raises(InvalidInput, match="no trusted key"):
-        create_app(Settings(db=tmp_path / "x.db"))
+        create_app(Settings(db=tmp_path / "x.db", host="0.0.0.0"))
+
+
+def test_local_mode_trusts_only_its_own_key(tmp_path: Path, token) -> None:
+    from deconfliction.api.auth import local_signing_key, mint_token
+    from deconfliction.config import LOCAL_ISSUER
+
+    settings = Settings(db=tmp_path / "x.db")
+    with TestClient(create_app(settings)) as client:
+        key = local_signing_key(settings.key_dir, create=False)
+        mine = mint_token(key, party="blue", scopes=["deconfliction.declare"], issuer=LOCAL_ISSUER,
+                          audience="testserver")
+        # the test client's host is "testserver", not an audience of a loopback server
+        assert client.get("/v1/declarations", headers=bearer(mine)).status_code == 401
+        local = mint_token(key, party="blue", scopes=["deconfliction.declare"], issuer=LOCAL_ISSUER,
+                           audience="localhost")
+        assert client.get("/v1/declarations", headers=bearer(local)).status_code == 200
+        foreign = token("blue", "deconfliction.declare", iss=LOCAL_ISSUER, aud="localhost")  # another key
+        assert client.get("/v1/declarations", headers=bearer(foreign)).status_code == 401
+    assert oct((settings.key_dir / "local-signing-key.pem").stat().st_mode & 0o777) == "0o600"
 
 
 def test_issuer_is_required(tmp_path: Path, public_pem: Path) -> None:

@@ -7,16 +7,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from deconfliction.store import ledger_repo
-from deconfliction.store.schema import dss_operational_intents, ledger
+from deconfliction.store.schema import declarations, ledger
 
 from .helpers import OIR, SUBS, new_id, oir_body, sub_body, volume
 
 
 def counts(client: TestClient) -> tuple[int, int]:
-    db = client.app.state.dss.db
+    db = client.app.state.core.db
     with db.read() as c:
         return (c.execute(select(func.count()).select_from(ledger)).scalar_one(),
-                c.execute(select(func.count()).select_from(dss_operational_intents)).scalar_one())
+                c.execute(select(func.count()).select_from(declarations)).scalar_one())
 
 
 def broken(path: list[str | int], value: object) -> dict:
@@ -58,7 +58,7 @@ def test_self_intersecting_polygon_and_bad_id(client: TestClient, as_uss) -> Non
     assert client.put(f"{SUBS}/{new_id()}", content=b"{not json", headers=as_uss()).status_code == 400
 
 
-def test_every_write_is_one_ledger_entry_and_the_chain_verifies(client: TestClient, as_uss) -> None:
+def test_every_write_is_on_the_ledger_with_its_hotline_records_and_the_chain_verifies(client: TestClient, as_uss) -> None:
     h = as_uss()
     base = counts(client)[0]
     ref = client.put(f"{OIR}/{new_id()}", json=oir_body(), headers=h).json()["operational_intent_reference"]
@@ -69,15 +69,18 @@ def test_every_write_is_one_ledger_entry_and_the_chain_verifies(client: TestClie
                                                                        "format": "RFC3339"},
                                                       "request_source": "uss1"}}, headers=h)
     assert client.put(f"{OIR}/{new_id()}", json=oir_body(), headers=h).status_code == 201
-    assert counts(client)[0] == base + 5
-    with client.app.state.dss.db.read() as c:
+    with client.app.state.core.db.read() as c:
         entries = list(ledger_repo.entries(c))[base:]
         assert ledger_repo.verify(c).ok
-    assert [e.kind for e in entries] == ["dss.operational_intent.create", "dss.subscription.create",
-                                         "dss.operational_intent.delete", "dss.report",
-                                         "dss.operational_intent.create"]
-    assert entries[0].actor == "uss1" and entries[0].payload["operational_intents"][0]["id"] == ref["id"]
-    assert entries[1].payload["subscriptions"][0]["id"] == sub["id"]
+    registry = [e for e in entries if e.kind.startswith("dss.")]
+    assert [e.kind for e in registry] == ["dss.operational_intent.create", "dss.subscription.create",
+                                          "dss.operational_intent.delete", "dss.report",
+                                          "dss.operational_intent.create"]
+    assert registry[0].actor == "uss1" and registry[1].payload["subscriptions"][0]["id"] == sub["id"]
+    # the intent is a declaration: declared (with its volumes), then withdrawn, each by its party
+    declared = [e for e in entries if e.kind == "declared"]
+    assert declared[0].payload["id"] == ref["id"] and declared[0].actor == "uss1" and declared[0].payload["volumes"]
+    assert [e.payload["id"] for e in entries if e.kind == "withdrawn"] == [ref["id"]]
 
 
 def test_registry_survives_restart(settings, as_uss) -> None:

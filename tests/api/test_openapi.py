@@ -1,17 +1,21 @@
-"""/docs and the OpenAPI document list every DSS operation under the F3548 operation ids."""
+"""/docs and the OpenAPI document list every operation: the DSS's and the USS API's under the
+F3548 operation ids, and the party API."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from deconfliction.api.scopes import OPERATION_SCOPES
+from deconfliction.api.scopes import ALL_SCOPES, OPERATION_SCOPES
 
 
 def test_openapi_lists_every_dss_operation(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     ids = {op["operationId"] for item in spec["paths"].values() for op in item.values() if "operationId" in op}
-    assert ids == set(OPERATION_SCOPES)
+    assert set(OPERATION_SCOPES) <= ids
+    assert {"getOperationalIntentDetails", "getConstraintDetails", "v1PutDeclaration", "v1Events",
+            "v1Acknowledge", "v1LedgerVerification"} <= ids
+    assert set(ALL_SCOPES) >= {i for i in ids if not i.startswith("v1")}
     put_oir = spec["paths"]["/dss/v1/operational_intent_references/{entityid}"]["put"]
     assert "requestBody" in put_oir
 

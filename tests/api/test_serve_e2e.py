@@ -20,9 +20,9 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("DECONFLICTION_")}
 
 
-def test_serve_refuses_without_trusted_key(tmp_path: Path) -> None:
-    r = subprocess.run([CLI, "serve", "--db", str(tmp_path / "x.db")], check=False, capture_output=True, text=True,
-                       timeout=60, env=_env(), cwd=tmp_path)
+def test_serve_refuses_without_trusted_key_beyond_loopback(tmp_path: Path) -> None:
+    r = subprocess.run([CLI, "serve", "--host", "0.0.0.0", "--db", str(tmp_path / "x.db")], check=False,
+                       capture_output=True, text=True, timeout=60, env=_env(), cwd=tmp_path)
     assert r.returncode == 2
     assert "no trusted key configured" in r.stderr
     assert not (tmp_path / "x.db").exists()
@@ -51,7 +51,7 @@ def test_serve_end_to_end(tmp_path: Path, public_pem: Path, token) -> None:
         assert r.status_code == 201, r.text
         ref = r.json()["operational_intent_reference"]
         assert httpx.get(f"{base}{OIR}/{ref['id']}", headers=headers).json()["operational_intent_reference"] == ref
-        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "deconfliction DSS"
+        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "deconfliction"
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -62,8 +62,8 @@ def test_second_server_on_the_same_database_is_refused(settings) -> None:
     from fastapi.testclient import TestClient
 
     from deconfliction.api import create_app
-    from deconfliction.errors import InvalidInput
+    from deconfliction.errors import Unavailable
 
     first = TestClient(create_app(settings))
-    with first, pytest.raises(InvalidInput, match="another DSS server"), TestClient(create_app(settings)):
+    with first, pytest.raises(Unavailable, match="another server"), TestClient(create_app(settings)):
         pass

@@ -1,6 +1,6 @@
-"""HTTP shell: the F3548-21 DSS as a FastAPI app (`create_app`), configured by `Settings`."""
+"""HTTP shell: /v1, /dss/v1 and /uss/v1 as one FastAPI app (`create_app`), configured by `Settings`."""
 
+from ..config import Settings
 from .app import create_app
-from .settings import Settings
 
 __all__ = ["Settings", "create_app"]

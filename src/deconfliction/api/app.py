@@ -1,54 +1,79 @@
-"""The FastAPI application: the F3548-21 DSS under /dss/v1, OpenAPI docs at /docs."""
+"""The FastAPI application: /dss/v1 (the F3548 DSS), /uss/v1 (F3548 USS API for what this
+service manages), /v1 (the party API), one error table, offline docs at /docs."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from ..app import App
+from ..app.usecases import rules_of
+from ..clock import Clock, SystemClock
+from ..config import LOCAL_ISSUER, Settings
+from ..engine.tactical import Protection
 from ..store import Database, sqlite_url
 from . import errors
-from .auth import TokenVerifier, load_keys
-from .dss_service import DssService, single_writer
-from .routes import constraints, misc, oir, subscriptions
-from .settings import Settings
+from .auth import TokenVerifier, load_keys, local_signing_key
+from .routes import uss, v1
+from .routes.dss import constraints, misc, oir, subscriptions
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
-    """The app for these settings; it opens (and migrates) the database when it starts.
-
-    Raises InvalidInput before anything starts when no trusted key or issuer is configured.
-    """
+def verifier_for(settings: Settings) -> TokenVerifier:
+    """Trusted keys and issuers; in the local mode, this server's own key and issuer."""
     settings.check_trust()
-    verifier = TokenVerifier(load_keys(settings.public_keys, settings.jwks_file),
-                             issuers=settings.issuers, audiences=settings.accepted_audiences())
+    if settings.local_mode:
+        key = local_signing_key(settings.key_dir, create=True)
+        return TokenVerifier([key.public_key()], issuers=[LOCAL_ISSUER], audiences=settings.accepted_audiences())
+    return TokenVerifier(load_keys(settings.public_keys, settings.jwks_file),
+                         issuers=settings.issuers, audiences=settings.accepted_audiences())
+
+
+def open_database(settings: Settings) -> Database:
+    """The embedded SQLite default is brought to the current schema on start (a PostgreSQL pool
+    runs `deconfliction db upgrade` once instead)."""
+    database = Database(sqlite_url(settings.db))
+    database.upgrade()
+    return database
+
+
+def create_app(settings: Settings, *, database: Database | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app for these settings; it opens the database when it starts.
+
+    Raises InvalidInput before anything starts when trust is not configured (see Settings.check_trust).
+    """
+    verifier = verifier_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The registry in memory is the writers' serialization point: one server per database.
+        from .single_writer import single_writer
+
+        # The state in memory is the writers' serialization point: one server per database.
         lock = None if database is not None else single_writer(settings.db)
-        db = database or Database(sqlite_url(settings.db))
-        app.state.dss = service = DssService(db)
+        db = database or open_database(settings)
+        core = App(db, clock or SystemClock(), rules=rules_of(settings), dss_rules=rules_of(settings, door="dss"),
+                   protection=Protection(settings.rpz_m, settings.hpz_m, settings.lookahead_s),
+                   base_url=settings.base_url)
+        app.state.core = core
         # What was loaded lives as long as the process: keep it out of every future collection.
         gc.collect()
         gc.freeze()
-        sweeper = asyncio.create_task(service.expire_forever())
+        core.start()
         try:
             yield
         finally:
-            sweeper.cancel()
-            service.close()
+            await core.stop()
             if database is None:
                 db.close()
             if lock is not None:
                 lock.close()
 
     app = FastAPI(
-        title="deconfliction DSS",
-        summary="ASTM F3548-21 Discovery and Synchronization Service with exact 4D matching",
+        title="deconfliction",
+        summary="Deconfliction for independent parties: the party API (/v1), an ASTM F3548-21 DSS (/dss/v1) "
+                "with exact 4D matching, and the F3548 USS API for what it manages (/uss/v1)",
         version="1.0.0",
         lifespan=lifespan,
         redirect_slashes=False,
@@ -56,6 +81,6 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.settings = settings
     app.state.verifier = verifier
     errors.install(app)
-    for module in (oir, constraints, subscriptions, misc):
+    for module in (oir, constraints, subscriptions, misc, uss, v1):
         app.include_router(module.router)
     return app

@@ -19,9 +19,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt.algorithms import RSAAlgorithm
 
 from ..engine.f3548 import Caller
-from ..engine.f3548.errors import Unauthenticated
-from ..errors import InvalidInput, PermissionDenied
-from .scopes import OPERATION_SCOPES
+from ..errors import InvalidInput, PermissionDenied, Unauthenticated
+from .scopes import ALL_SCOPES
 
 # Verified tokens, by their text: a USS reuses one token for many calls, and RS256
 # verification is the costliest step of a request. Expiry is still checked on every use.
@@ -100,8 +99,40 @@ class TokenVerifier:
         subject, scopes = self.verify(authorization)
         if not scopes:
             raise Unauthenticated("the access token grants no scope")
-        alternatives = OPERATION_SCOPES[operation]
+        alternatives = ALL_SCOPES[operation]
         if not any(required <= scopes for required in alternatives):
             wanted = " or ".join("+".join(sorted(r)) for r in alternatives)
             raise PermissionDenied(f"{operation} requires the scope {wanted}")
-        return Caller(manager=subject, scopes=scopes)
+        return Caller(party=subject, scopes=scopes)
+
+
+# -- the embedded local mode ----------------------------------------------------------------
+LOCAL_KEY_FILE = "local-signing-key.pem"
+
+
+def local_signing_key(key_dir: Path, *, create: bool) -> Any:
+    """The local mode's RSA private key, made on first use (file mode 0600). For local use only:
+    whoever can read this file can act as any party of this server."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    path = Path(key_dir) / LOCAL_KEY_FILE
+    if path.is_file():
+        return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not create:
+        raise InvalidInput("data_dir", f"no local signing key at {path}: start `deconfliction serve` "
+                                       f"(local mode) with the same --db or --data-dir first")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return key
+
+
+def mint_token(key: Any, *, party: str, scopes: Sequence[str], issuer: str, audience: str,
+               ttl_s: float = 12 * 3600) -> str:
+    now = int(time.time())
+    claims = {"sub": party, "iss": issuer, "aud": audience, "iat": now, "exp": now + int(ttl_s),
+              "scope": " ".join(scopes)}
+    return jwt.encode(claims, key, algorithm="RS256")

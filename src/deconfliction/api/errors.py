@@ -1,7 +1,8 @@
-"""The one mapping from the package's exceptions to F3548 error bodies.
+"""The one mapping from the package's exceptions to HTTP: status codes and error bodies.
 
-ErrorResponse is `{"message": ...}`; a key conflict answers with AirspaceConflictResponse.
-Malformed bodies (pydantic) answer 400 naming the field, not FastAPI's default 422.
+ErrorResponse is `{"message": ...}` (with `field` and `reason` when one input is to blame);
+an F3548 key conflict answers with AirspaceConflictResponse. Malformed bodies (pydantic)
+answer 400 naming the field, not FastAPI's default 422.
 """
 
 from __future__ import annotations
@@ -13,12 +14,31 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..engine.f3548.errors import AirspaceConflict, Unauthenticated
-from ..errors import DeconflictionError
+from ..errors import (
+    AirspaceConflict, AreaTooLarge, DeconflictionError, InvalidInput, LedgerCorrupt, NotFound, PermissionDenied,
+    Unauthenticated, Unavailable, UssDown, VersionMismatch,
+)
+from ..wire.f3548 import constraint_json, oir_json
 from .responses import JSONResponse
-from .wire import constraint_json, oir_json
 
 log = logging.getLogger(__name__)
+
+# Most specific first: the first class an error is an instance of gives its status.
+STATUS: tuple[tuple[type[DeconflictionError], int], ...] = (
+    (AreaTooLarge, 413),
+    (InvalidInput, 400),
+    (Unauthenticated, 401),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (VersionMismatch, 409),
+    (UssDown, 412),
+    (Unavailable, 503),
+    (LedgerCorrupt, 500),
+)
+
+
+def status_of(error: DeconflictionError) -> int:
+    return next((status for kind, status in STATUS if isinstance(error, kind)), 500)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -32,14 +52,14 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(AirspaceConflict)
     async def _conflict(request: Request, exc: AirspaceConflict) -> JSONResponse:
-        service = request.app.state.dss
-        viewer = getattr(request.state, "manager", "")
-        with service.reading() as registry:
+        core = request.app.state.core
+        viewer = getattr(request.state, "party", "")
+        with core.writer.reading() as state:
             body = {
                 "message": exc.message,
-                "missing_operational_intents": [oir_json(o, viewer=viewer, registry=registry)
+                "missing_operational_intents": [oir_json(o, viewer=viewer, state=state, own_base_url=core.base_url)
                                                 for o in exc.missing_operational_intents],
-                "missing_constraints": [constraint_json(c, viewer=viewer, registry=registry)
+                "missing_constraints": [constraint_json(c, viewer=viewer, state=state, own_base_url=core.base_url)
                                         for c in exc.missing_constraints],
             }
         return JSONResponse(body, status_code=409)
@@ -47,13 +67,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DeconflictionError)
     async def _domain(request: Request, exc: DeconflictionError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse({"message": exc.message}, status_code=exc.http_status, headers=headers)
+        body: dict[str, Any] = {"message": exc.message}
+        if isinstance(exc, InvalidInput):
+            body |= {"field": exc.field, "reason": exc.reason}
+        return JSONResponse(body, status_code=status_of(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "msg": "invalid request"}
         field = _field_path(tuple(first.get("loc", ())))
-        return JSONResponse({"message": f"{field}: {first.get('msg', 'invalid')}"}, status_code=400)
+        reason = str(first.get("msg", "invalid"))
+        return JSONResponse({"message": f"{field}: {reason}", "field": field, "reason": reason}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

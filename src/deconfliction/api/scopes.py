@@ -6,6 +6,12 @@ from __future__ import annotations
 
 from ..engine.f3548.common import AA, CM, CMSA, CP, SC
 
+# The party API's scopes (/v1).
+DECLARE = "deconfliction.declare"
+ACKNOWLEDGE = "deconfliction.acknowledge"
+INQUIRY = "deconfliction.inquiry"
+PARTY_SCOPES = (DECLARE, ACKNOWLEDGE, INQUIRY)
+
 OPERATION_SCOPES: dict[str, tuple[frozenset[str], ...]] = {
     "queryOperationalIntentReferences": (frozenset({SC}), frozenset({CMSA})),
     "getOperationalIntentReference": (frozenset({SC}), frozenset({CMSA})),
@@ -26,3 +32,19 @@ OPERATION_SCOPES: dict[str, tuple[frozenset[str], ...]] = {
     "setUssAvailability": (frozenset({AA}),),
     "getUssAvailability": (frozenset({AA}), frozenset({SC}), frozenset({CMSA})),
 }
+
+# Beyond the DSS: /uss/v1 and /v1.
+EXTRA_SCOPES: dict[str, tuple[frozenset[str], ...]] = {
+    # /uss/v1: what this service answers as the manager of the declarations made over /v1
+    "getOperationalIntentDetails": (frozenset({SC}),),
+    "getConstraintDetails": (frozenset({CP}),),
+    "notifyOperationalIntentDetailsChanged": (frozenset({SC}),),
+    "notifyConstraintDetailsChanged": (frozenset({CP}),),
+    # /v1
+    "v1.declare": (frozenset({DECLARE}),),
+    "v1.read": (frozenset({DECLARE}), frozenset({ACKNOWLEDGE}), frozenset({INQUIRY})),
+    "v1.acknowledge": (frozenset({ACKNOWLEDGE}),),
+    "v1.inquiry": (frozenset({INQUIRY}),),
+}
+
+ALL_SCOPES = {**OPERATION_SCOPES, **EXTRA_SCOPES}

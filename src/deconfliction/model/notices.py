@@ -38,12 +38,16 @@ class Notice:
     state: NoticeState = NoticeState.SENT
     acknowledged_at_s: float | None = None
     escalated_at_s: float | None = None
+    delivered_at_s: float | None = None  # when it first reached its party (event stream or webhook)
 
     def acknowledged(self, at_s: float) -> Notice:
         return replace(self, state=NoticeState.ACKNOWLEDGED, acknowledged_at_s=at_s)
 
     def escalated(self, at_s: float) -> Notice:
         return replace(self, state=NoticeState.ESCALATED, escalated_at_s=at_s)
+
+    def delivered(self, at_s: float) -> Notice:
+        return self if self.delivered_at_s is not None else replace(self, delivered_at_s=at_s)
 
     def superseded(self) -> Notice:
         return replace(self, state=NoticeState.SUPERSEDED)

@@ -18,6 +18,7 @@ class TrackState:
     gs_mps: float
     trk_deg: float
     vs_mps: float
+    operation: str = ""  # the declared operation it flies for ("" when unknown)
 
 
 class NonconformanceReason(StrEnum):

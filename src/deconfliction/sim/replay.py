@@ -1,4 +1,4 @@
-"""Replays a scenario through the real service (store, ledger, hotline) in fast time."""
+"""Replays a scenario through the real application (the one writer, store, ledger, hotline) in fast time."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from dataclasses import replace
+
+from ..app import App, DeclarationOutcome
+from ..app.usecases import advice_in_force
+from ..app.views import disclosure
 from ..clock import ManualClock
+from ..engine.ledger import Verification
 from ..errors import DeconflictionError
 from ..geo import Volume4D, dump_volume4d, format_instant
-from ..engine.ledger import Verification
-from ..model import Advice, Conflict, LateNotice, Nonconformance, NonconformanceReason, Notice, NoticeState, TrackState
-from ..service import Deconfliction, DeclarationOutcome
-from ..store import Database
-from ..engine.tactical.conformance import nonconformances
+from ..model import Advice, Conflict, LateNotice, Nonconformance, Notice, NoticeState, TrackState
+from ..store import Database, ledger_repo, repo
 from .scenario import Scenario, ScenarioAcknowledgement, ScenarioDeclaration
 
 
@@ -92,7 +95,7 @@ def _when(seconds: float | None) -> str | None:
     return format_instant(seconds) if seconds is not None and math.isfinite(seconds) else None
 
 
-def replay(scenario: Scenario, database: Database) -> ReplayReport:
+async def replay(scenario: Scenario, database: Database) -> ReplayReport:
     """Make the scenario's declarations and acknowledgements in time order, escalating silence
     at each deadline as it passes, until `until` or the last deadline."""
     events: list[tuple[float, int, int, ScenarioDeclaration | ScenarioAcknowledgement | _Observation]] = [
@@ -103,57 +106,67 @@ def replay(scenario: Scenario, database: Database) -> ReplayReport:
     events.sort(key=lambda e: e[:3])
     start = events[0][0] if events else 0.0
     clock = ManualClock(start)
-    service = Deconfliction(database, clock, scenario.rules)
-    for party in scenario.parties:
-        service.add_party(party)
-    outcomes: list[DeclarationOutcome] = []
-    acks: list[AcknowledgementOutcome] = []
-    escalations: list[Notice] = []
-    strays: list[Nonconformance] = []
-    last_reason: dict[str, NonconformanceReason | None] = {}
-    for at_s, _, _, event in events:
-        escalations += _escalate_before(service, clock, at_s)
-        clock.set(at_s)
-        if isinstance(event, ScenarioDeclaration):
-            outcomes.append(service.declare(
-                declaration_id=event.id, party=event.party, kind=event.kind, volumes=event.volumes,
-                priority=event.priority, purpose=event.purpose))
-        elif isinstance(event, ScenarioAcknowledgement):
-            acks.append(_acknowledge(service, event))
-        else:
-            found = nonconformances([service.declaration(event.operation)], [event.state],
-                                    {event.state.id: event.operation})
-            reason = found[0].reason if found else None
-            if reason is not None and reason != last_reason.get(event.state.id):
-                service.report_nonconformance(found[0])
-                strays.append(found[0])
-            last_reason[event.state.id] = reason
-    pending = [n.deadline_s for n in service.notices() if n.state is NoticeState.SENT]
-    until = scenario.until_s if scenario.until_s is not None else max([clock.now_s(), *pending])
-    escalations += _escalate_before(service, clock, until)
-    clock.set(until)
-    escalations += service.escalate_due()
+    app = App(database, clock, rules=scenario.rules)
+    try:
+        for party in scenario.parties:
+            await app.add_party(party.id, party.name)
+        outcomes: list[DeclarationOutcome] = []
+        acks: list[AcknowledgementOutcome] = []
+        escalations: list[Notice] = []
+        strays: list[Nonconformance] = []
+        for at_s, _, _, event in events:
+            escalations += await _escalate_before(app, clock, at_s)
+            clock.set(at_s)
+            if isinstance(event, ScenarioDeclaration):
+                outcomes.append(await app.declare(
+                    party=event.party, declaration_id=event.id, kind=event.kind, volumes=event.volumes,
+                    priority=event.priority, purpose=event.purpose))
+            elif isinstance(event, ScenarioAcknowledgement):
+                acks.append(await _acknowledge(app, event))
+            else:
+                operation = app.state.operation(event.operation)
+                party = operation.party if operation is not None else ""
+                observed = await app.ingest_tracks(party, [replace(event.state, operation=event.operation)])
+                strays += observed.nonconformances
+        pending = [n.deadline_s for n in app.state.notices.values() if n.state is NoticeState.SENT]
+        until = scenario.until_s if scenario.until_s is not None else max([clock.now_s(), *pending])
+        escalations += await _escalate_before(app, clock, until)
+        clock.set(until)
+        escalations += await app.escalate_due()
+        return report_of(app, scenario, outcomes, acks, escalations, strays, clock.now_s())
+    finally:
+        app.writer.close()
+
+
+def report_of(app: App, scenario: Scenario, outcomes: list[DeclarationOutcome], acks: list[AcknowledgementOutcome],
+              escalations: list[Notice], strays: list[Nonconformance], ended_at_s: float) -> ReplayReport:
+    """The report from what the application recorded."""
+    state = app.state
+    notices = sorted(state.notices.values(), key=lambda n: (n.sent_at_s, n.id))
+    with app.db.read() as connection:
+        late = repo.late_notices_of(connection)
+        verification = ledger_repo.verify(connection)
     return ReplayReport(
-        scenario, tuple(outcomes), tuple(acks), tuple(escalations), tuple(strays), tuple(service.conflicts()),
-        tuple(service.late_notices()), tuple(service.notices()), service.advice(), service.verify_ledger(),
-        clock.now_s(), {n.id: tuple(service.disclosure(n)) for n in service.notices() if n.state is not NoticeState.SUPERSEDED},
+        scenario, tuple(outcomes), tuple(acks), tuple(escalations), tuple(strays),
+        tuple(state.declarations.all_conflicts()), tuple(late), tuple(notices), advice_in_force(state), verification,
+        ended_at_s, {n.id: tuple(disclosure(state, n)) for n in notices if n.state is not NoticeState.SUPERSEDED},
     )
 
 
-def _escalate_before(service: Deconfliction, clock: ManualClock, at_s: float) -> list[Notice]:
+async def _escalate_before(app: App, clock: ManualClock, at_s: float) -> list[Notice]:
     """Walk the clock through every deadline strictly before `at_s` (one on the dot is in time)."""
     escalated: list[Notice] = []
     while True:
-        due = [n.deadline_s for n in service.notices() if n.state is NoticeState.SENT and n.deadline_s < at_s]
+        due = [n.deadline_s for n in app.state.notices.values() if n.state is NoticeState.SENT and n.deadline_s < at_s]
         if not due:
             return escalated
         clock.set(min(due))
-        escalated += service.escalate_due()
+        escalated += await app.escalate_due()
 
 
-def _acknowledge(service: Deconfliction, event: ScenarioAcknowledgement) -> AcknowledgementOutcome:
+async def _acknowledge(app: App, event: ScenarioAcknowledgement) -> AcknowledgementOutcome:
     try:
-        service.acknowledge(party=event.party, declaration_id=event.notice_of, version=event.version)
+        await app.acknowledge_about(party=event.party, declaration_id=event.notice_of, version=event.version)
     except DeconflictionError as refused:
         return AcknowledgementOutcome(event.party, event.notice_of, event.at_s, False, refused.message)
     return AcknowledgementOutcome(event.party, event.notice_of, event.at_s, True)

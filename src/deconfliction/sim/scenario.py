@@ -18,7 +18,7 @@ from ..errors import InvalidInput
 from ..geo import LatLng, Volume4D, parse_duration, parse_instant, parse_volume4d
 from ..geo.volume import finite_number
 from ..model import DeclarationKind, Party, TrackState
-from ..service import Rules
+from ..app.usecases import Rules
 
 
 @dataclass(frozen=True, slots=True)

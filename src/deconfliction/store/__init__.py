@@ -1,6 +1,6 @@
-"""Persistence: the SQLite default (PostgreSQL later) behind `Database`, with Alembic migrations."""
+"""Persistence: SQLite by default behind `Database`, one set of tables, Alembic migrations."""
 
-from . import engine_repo, ledger_repo
+from . import ledger_repo, repo
 from .database import Database, sqlite_url
 
-__all__ = ["Database", "engine_repo", "ledger_repo", "sqlite_url"]
+__all__ = ["Database", "ledger_repo", "repo", "sqlite_url"]

@@ -43,6 +43,24 @@ def append(connection: Connection, *, at_s: float, actor: str, kind: str, payloa
     return entry
 
 
+def append_many(connection: Connection, records: list[tuple[float, str, str, dict[str, Any]]]) -> None:
+    """Append (at_s, actor, kind, payload) records in order, reading the head once."""
+    if not records:
+        return
+    current = head(connection)
+    rows = []
+    for at_s, actor, kind, payload in records:
+        entry = next_entry(current, at_s=at_s, actor=actor, kind=kind, payload=payload)
+        rows.append((entry.seq, entry.at_s, entry.actor, entry.kind, canonical_json(entry.payload),
+                     entry.prev_hash, entry.hash))
+        current = (entry.seq, entry.hash)
+    connection.exec_driver_sql(_sql(connection, _INSERT), rows)
+    if rows[0][0] == 1:
+        connection.exec_driver_sql(_sql(connection, _NEW_HEAD), (current[0], current[1]))
+    else:
+        connection.exec_driver_sql(_sql(connection, _MOVE_HEAD), (current[0], current[1]))
+
+
 def entries(connection: Connection) -> Iterator[LedgerEntry]:
     """Entries in storage order (by seq), as stored: verification must see what is there."""
     result = connection.execute(select(ledger).order_by(ledger.c.seq))

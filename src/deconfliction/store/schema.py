@@ -1,4 +1,6 @@
-"""Table definitions (SQLAlchemy Core). Alembic migrations create them; code reads them from here."""
+"""Table definitions (SQLAlchemy Core): one set for every door. Alembic migrations create
+them (`deconfliction db upgrade`); code reads them from here. Volumes are stored in the
+lossless codec of `store.codec`."""
 
 from __future__ import annotations
 
@@ -22,7 +24,10 @@ declarations = Table(
     Column("state", String, nullable=False),
     Column("declared_at_s", Float, nullable=False),
     Column("purpose", Text, nullable=False, default=""),
-    Column("volumes", Text, nullable=False),  # JSON list of F3548 Volume4D
+    Column("volumes", Text, nullable=False),
+    Column("ovn", String, nullable=False, default=""),
+    Column("uss_base_url", Text, nullable=False, default=""),  # "" = managed by this service
+    Column("subscription_id", String),
 )
 
 declaration_versions = Table(
@@ -34,16 +39,8 @@ declaration_versions = Table(
     Column("priority", Integer, nullable=False),
     Column("declared_at_s", Float, nullable=False),
     Column("volumes", Text, nullable=False),
-)
-
-conflicts = Table(
-    "conflicts", metadata,
-    Column("a", String, primary_key=True),
-    Column("b", String, primary_key=True),
-    Column("a_version", Integer, nullable=False),
-    Column("b_version", Integer, nullable=False),
-    Column("detected_at_s", Float, nullable=False),
-    Column("volumes", Text, nullable=False),  # JSON [{i, j, area_m2, altitude_m, time_s}]
+    Column("state", String),
+    Column("ovn", String),
 )
 
 late_notices = Table(
@@ -67,6 +64,54 @@ notices = Table(
     Column("state", String, nullable=False, index=True),
     Column("acknowledged_at_s", Float),
     Column("escalated_at_s", Float),
+    Column("delivered_at_s", Float),
+)
+
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("id", String, primary_key=True),
+    Column("party", String, nullable=False, index=True),
+    Column("version", String, nullable=False),
+    Column("notification_index", Integer, nullable=False),
+    Column("uss_base_url", Text, nullable=False),
+    Column("notify_for_operational_intents", Integer, nullable=False),
+    Column("notify_for_constraints", Integer, nullable=False),
+    Column("implicit", Integer, nullable=False),
+    Column("volumes", Text, nullable=False),
+    Column("updated_at_s", Float, nullable=False),
+)
+
+uss_availability = Table(
+    "uss_availability", metadata,
+    Column("uss", String, primary_key=True),
+    Column("availability", String, nullable=False),
+    Column("version", String, nullable=False),
+)
+
+reports = Table(
+    "reports", metadata,
+    Column("id", String, primary_key=True),
+    Column("reporter", String, nullable=False),
+    Column("at_s", Float, nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+events = Table(
+    "events", metadata,
+    Column("party", String, primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String, nullable=False),
+    Column("at_s", Float, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("deadline_s", Float),
+)
+
+webhooks = Table(
+    "webhooks", metadata,
+    Column("party", String, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret", String, nullable=False),
+    Column("delivered_seq", Integer, nullable=False),
 )
 
 ledger = Table(
@@ -85,60 +130,4 @@ ledger_head = Table(
     Column("id", Integer, primary_key=True),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
-)
-
-# -- ASTM F3548-21 DSS (migration 0002) -------------------------------------------------------
-# Extents are stored as JSON lists of F3548 Volume4D with times as POSIX seconds (lossless).
-
-dss_operational_intents = Table(
-    "dss_operational_intents", metadata,
-    Column("id", String, primary_key=True),
-    Column("manager", String, nullable=False, index=True),
-    Column("version", Integer, nullable=False),
-    Column("state", String, nullable=False),
-    Column("ovn", String, nullable=False),
-    Column("uss_base_url", Text, nullable=False),
-    Column("subscription_id", String),
-    Column("extents", Text, nullable=False),
-    Column("updated_at_s", Float, nullable=False),
-)
-
-dss_constraints = Table(
-    "dss_constraints", metadata,
-    Column("id", String, primary_key=True),
-    Column("manager", String, nullable=False, index=True),
-    Column("version", Integer, nullable=False),
-    Column("ovn", String, nullable=False),
-    Column("uss_base_url", Text, nullable=False),
-    Column("extents", Text, nullable=False),
-    Column("updated_at_s", Float, nullable=False),
-)
-
-dss_subscriptions = Table(
-    "dss_subscriptions", metadata,
-    Column("id", String, primary_key=True),
-    Column("manager", String, nullable=False, index=True),
-    Column("version", String, nullable=False),
-    Column("notification_index", Integer, nullable=False),
-    Column("uss_base_url", Text, nullable=False),
-    Column("notify_for_operational_intents", Integer, nullable=False),
-    Column("notify_for_constraints", Integer, nullable=False),
-    Column("implicit", Integer, nullable=False),
-    Column("extents", Text, nullable=False),
-    Column("updated_at_s", Float, nullable=False),
-)
-
-dss_uss_availability = Table(
-    "dss_uss_availability", metadata,
-    Column("uss", String, primary_key=True),
-    Column("availability", String, nullable=False),
-    Column("version", String, nullable=False),
-)
-
-dss_reports = Table(
-    "dss_reports", metadata,
-    Column("id", String, primary_key=True),
-    Column("reporter", String, nullable=False),
-    Column("at_s", Float, nullable=False),
-    Column("body", Text, nullable=False),
 )

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from ...errors import PermissionDenied, VersionMismatch
 from .common import AA, Caller, Outcome, Tokens
-from .entities import Availability, Report, UssAvailability
-from .registry import Change, Registry
+from ...model import Availability, Report, UssAvailability
+from ..state import Change, State
 
 
-def current_availability(registry: Registry, uss: str) -> UssAvailability:
+def current_availability(state: State, uss: str) -> UssAvailability:
     """A USS never declared is Unknown, at the empty version (what a first set must present)."""
-    return registry.availability.get(uss) or UssAvailability(uss, Availability.UNKNOWN, "")
+    return state.availability.get(uss) or UssAvailability(uss, Availability.UNKNOWN, "")
 
 
-def set_availability(registry: Registry, caller: Caller, uss: str, *, availability: Availability,
+def set_availability(state: State, caller: Caller, uss: str, *, availability: Availability,
                      old_version: str, tokens: Tokens) -> Outcome[UssAvailability]:
     if not caller.has(AA):
         raise PermissionDenied(f"setting USS availability requires the scope {AA}")
-    current = current_availability(registry, uss)
+    current = current_availability(state, uss)
     if current.version != old_version:
         raise VersionMismatch(f"old_version {old_version!r} is not the current version {current.version!r} of {uss}")
     status = UssAvailability(uss, availability, tokens.version())
@@ -25,5 +25,5 @@ def set_availability(registry: Registry, caller: Caller, uss: str, *, availabili
 
 
 def make_report(caller: Caller, body: dict[str, object], *, now_s: float, tokens: Tokens) -> Outcome[Report]:
-    report = Report(id=tokens.uuid(), reporter=caller.manager, at_s=now_s, body=body)
+    report = Report(id=tokens.uuid(), reporter=caller.party, at_s=now_s, body=body)
     return Outcome(Change(put_reports=(report,)), report)

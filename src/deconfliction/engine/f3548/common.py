@@ -1,6 +1,6 @@
 """What every DSS decision shares: the caller, fresh tokens, limits, notification of subscribers.
 
-Decisions are functions of (registry as read, caller, request, now) returning an `Outcome`:
+Decisions are functions of (state as read, caller, request, now) returning an `Outcome`:
 the change to commit and what to answer. They raise the package's errors and touch no I/O.
 """
 
@@ -16,11 +16,15 @@ from typing import Generic, Protocol, TypeVar
 from ...errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
 from ...geo import Circle, Volume4D
 from ...geo.plane import WGS84
-from .entities import SubscriberToNotify, Subscription, SubscriptionState
-from .errors import AreaTooLarge
-from .registry import Change, Registry
+from ...model import SubscriberToNotify, Subscription, SubscriptionState
+from ...errors import AreaTooLarge
+from ..state import Change, State
 
 T = TypeVar("T")
+
+# F3548's OperationalIntentReference.subscription_id is required; an intent without a
+# subscription reports this placeholder (the one the reference DSS and the suite expect).
+NULL_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000000"
 
 # Scopes of F3548-21 (the OpenAPI file's `Authority` scheme).
 SC = "utm.strategic_coordination"
@@ -38,9 +42,9 @@ MAX_AREA_M2 = 2_500e6  # 2,500 km^2: a 50 km square; the suite's "too big" area 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is asking: the token's `sub` (the manager of what it writes) and its scopes."""
+    """Who is asking: the token's `sub` (the party, F3548 manager, of what it writes) and its scopes."""
 
-    manager: str
+    party: str
     scopes: frozenset[str]
 
     def has(self, scope: str) -> bool:
@@ -80,7 +84,7 @@ def require(caller: Caller, scope: str, what: str) -> None:
 
 class _Managed(Protocol):
     @property
-    def manager(self) -> str: ...
+    def party(self) -> str: ...
 
 
 M = TypeVar("M", bound=_Managed)
@@ -90,7 +94,7 @@ def owned_current(old: M | None, caller: Caller, *, label: str, presented: str, 
     """`old` if it exists, belongs to the caller and `presented` is its current OVN (or version)."""
     if old is None:
         raise NotFound(f"{label} does not exist")
-    if old.manager != caller.manager:
+    if old.party != caller.party:
         raise PermissionDenied(f"{label} is managed by another USS")
     if getattr(old, token) != presented:
         name = "OVN" if token == "ovn" else token
@@ -135,7 +139,7 @@ def check_bounded_extents(extents: tuple[Volume4D, ...], now_s: float, field_nam
     check_area(extents, field_name)
 
 
-def notify(registry: Registry, volumes: tuple[Volume4D, ...], *, for_constraints: bool, now_s: float,
+def notify(state: State, volumes: tuple[Volume4D, ...], *, for_constraints: bool, now_s: float,
            changed: dict[str, Subscription], excluded: tuple[str, ...] = ()
            ) -> tuple[tuple[Subscription, ...], tuple[SubscriberToNotify, ...]]:
     """Subscriptions to notify of a change in `volumes`, each with its notification index bumped.
@@ -145,7 +149,7 @@ def notify(registry: Registry, volumes: tuple[Volume4D, ...], *, for_constraints
     Returns (bumped subscriptions, subscribers).
     """
     bumped: list[Subscription] = []
-    for current in registry.subscriptions_in(volumes):
+    for current in state.subscriptions_in(volumes):
         if current.id in excluded:
             continue
         sub = changed.get(current.id, current)

@@ -16,32 +16,35 @@ from .common import (
     require,
     subscription_writes,
 )
-from .entities import ConstraintRef
-from .registry import Change, Registry
+from ...model import Declaration, DeclarationKind
+from ..state import Change, State
 
 
-def put_constraint(registry: Registry, caller: Caller, entity_id: str, ovn: str | None, *,
+def put_constraint(state: State, caller: Caller, entity_id: str, ovn: str | None, *,
                    extents: tuple[Volume4D, ...], uss_base_url: str, now_s: float,
-                   tokens: Tokens) -> Outcome[ConstraintRef]:
+                   tokens: Tokens) -> Outcome[Declaration]:
     require(caller, CM, "managing a constraint")
-    old = registry.constraints.get(entity_id)
+    old = state.constraint(entity_id)
+    if old is None and state.declaration(entity_id) is not None:
+        raise VersionMismatch(f"{entity_id} is the id of an operational intent, not of a constraint")
     if ovn is None and old is not None:
         raise VersionMismatch(f"constraint {entity_id} already exists; update it with its OVN")
     if ovn is not None:
         owned_current(old, caller, label=f"constraint {entity_id}", presented=ovn)
     check_bounded_extents(extents, now_s)
-    constraint = ConstraintRef(
-        id=entity_id, manager=caller.manager, version=(old.version + 1) if old else 1, ovn=tokens.ovn(),
-        extents=extents, uss_base_url=uss_base_url, updated_at_s=now_s,
+    constraint = Declaration(
+        id=entity_id, party=caller.party, kind=DeclarationKind.CONSTRAINT, volumes=extents, declared_at_s=now_s,
+        version=(old.version + 1) if old else 1, ovn=tokens.ovn(), uss_base_url=uss_base_url,
+        priority=old.priority if old else 0, purpose=old.purpose if old else "",
     )
-    touched = extents + (old.extents if old else ())
-    bumped, subscribers = notify(registry, touched, for_constraints=True, now_s=now_s, changed={})
-    return Outcome(Change(put_constraints=(constraint,), notified=subscription_writes((), bumped)[1]), constraint, subscribers)
+    touched = extents + (old.volumes if old else ())
+    bumped, subscribers = notify(state, touched, for_constraints=True, now_s=now_s, changed={})
+    return Outcome(Change(put_declarations=(constraint,), notified=subscription_writes((), bumped)[1]), constraint, subscribers)
 
 
-def delete_constraint(registry: Registry, caller: Caller, entity_id: str, ovn: str, *,
-                      now_s: float) -> Outcome[ConstraintRef]:
+def delete_constraint(state: State, caller: Caller, entity_id: str, ovn: str, *,
+                      now_s: float) -> Outcome[Declaration]:
     require(caller, CM, "managing a constraint")
-    old = owned_current(registry.constraints.get(entity_id), caller, label=f"constraint {entity_id}", presented=ovn)
-    bumped, subscribers = notify(registry, old.extents, for_constraints=True, now_s=now_s, changed={})
-    return Outcome(Change(del_constraints=(entity_id,), notified=subscription_writes((), bumped)[1]), old, subscribers)
+    old = owned_current(state.constraint(entity_id), caller, label=f"constraint {entity_id}", presented=ovn)
+    bumped, subscribers = notify(state, old.volumes, for_constraints=True, now_s=now_s, changed={})
+    return Outcome(Change(del_declarations=(entity_id,), notified=subscription_writes((), bumped)[1]), old, subscribers)

@@ -1,6 +1,6 @@
 """Operational intent references: create, update, delete (F3548-21 DSS0005,1 and DSS0010..0020).
 
-A write is decided against the registry as it stands; the caller holds the write lock, so
+A write is decided against the state as it stands; the caller holds the write lock, so
 what was read is what the write commits on top of (serializable by construction).
 """
 
@@ -23,9 +23,9 @@ from .common import (
     subscription_writes,
 )
 from .coverage import extents_cover
-from .entities import Availability, OpIntentRef, OpIntentState, Subscription
-from .errors import AirspaceConflict, UssDown
-from .registry import Change, Registry
+from ...model import Availability, Declaration, DeclarationKind, OperationState, Subscription
+from ...errors import AirspaceConflict, UssDown
+from ..state import Change, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,83 +36,87 @@ class NewSubscription:
 
 @dataclass(frozen=True, slots=True)
 class PutOirRequest:
-    extents: tuple[Volume4D, ...]
+    volumes: tuple[Volume4D, ...]
     key: frozenset[str]
-    state: OpIntentState
+    state: OperationState
     uss_base_url: str
     subscription_id: str | None = None
     new_subscription: NewSubscription | None = None
 
 
-def _check_scope_for_state(caller: Caller, state: OpIntentState) -> None:
+def _check_scope_for_state(caller: Caller, state: OperationState) -> None:
     if state.off_nominal and not caller.has(CMSA):
         raise PermissionDenied(f"an operational intent in state {state} requires the scope {CMSA}")
     if not state.off_nominal and not caller.has(SC):
         raise PermissionDenied(f"an operational intent in state {state} requires the scope {SC}")
 
 
-def _check_not_down(registry: Registry, manager: str) -> None:
-    status = registry.availability.get(manager)
+def _check_not_down(state: State, manager: str) -> None:
+    status = state.availability.get(manager)
     if status is not None and status.availability == Availability.DOWN:
         raise UssDown(f"USS {manager} is marked Down in the DSS and may not make this change")
 
 
-def put_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str | None, request: PutOirRequest,
-            *, now_s: float, tokens: Tokens) -> Outcome[OpIntentRef]:
+def put_oir(state: State, caller: Caller, entity_id: str, ovn: str | None, request: PutOirRequest,
+            *, now_s: float, tokens: Tokens) -> Outcome[Declaration]:
     """Create (ovn None) or update (ovn given) an operational intent reference."""
     _check_scope_for_state(caller, request.state)
-    old = registry.oirs.get(entity_id)
+    old = state.operation(entity_id)
+    if old is None and state.declaration(entity_id) is not None:
+        raise VersionMismatch(f"{entity_id} is the id of a constraint, not of an operational intent")
     if ovn is None and old is not None:
         raise VersionMismatch(f"operational intent {entity_id} already exists; update it with its OVN")
     if ovn is not None:
         owned_current(old, caller, label=f"operational intent {entity_id}", presented=ovn)
-    check_bounded_extents(request.extents, now_s)
+    check_bounded_extents(request.volumes, now_s)
     if request.state.requires_key:
-        _check_not_down(registry, caller.manager)
+        _check_not_down(state, caller.party)
 
-    subscription, new_subs, del_subs = _resolve_subscription(registry, caller, entity_id, old, request,
+    subscription, new_subs, del_subs = _resolve_subscription(state, caller, entity_id, old, request,
                                                              now_s=now_s, tokens=tokens)
     if request.state.requires_key:
-        _check_key(registry, caller, entity_id, request, subscription)
+        _check_key(state, caller, entity_id, request, subscription)
 
-    oir = OpIntentRef(
-        id=entity_id, manager=caller.manager, version=(old.version + 1) if old else 1, state=request.state,
-        ovn=tokens.ovn(), extents=request.extents, uss_base_url=request.uss_base_url,
-        subscription_id=subscription.id if subscription else None, updated_at_s=now_s,
+    oir = Declaration(
+        id=entity_id, party=caller.party, kind=DeclarationKind.OPERATION, volumes=request.volumes,
+        declared_at_s=now_s, priority=old.priority if old else 0, purpose=old.purpose if old else "",
+        version=(old.version + 1) if old else 1, state=request.state,
+        ovn=tokens.ovn(), uss_base_url=request.uss_base_url,
+        subscription_id=subscription.id if subscription else None,
     )
-    touched = request.extents + (old.extents if old else ())
-    changed = {s.id: s for s in new_subs if s.id in registry.subscriptions}
-    bumped, subscribers = notify(registry, touched, for_constraints=False, now_s=now_s, changed=changed,
+    touched = request.volumes + (old.volumes if old else ())
+    changed = {s.id: s for s in new_subs if s.id in state.subscriptions}
+    bumped, subscribers = notify(state, touched, for_constraints=False, now_s=now_s, changed=changed,
                                  excluded=del_subs)
     puts, notified = subscription_writes(new_subs, bumped)
-    change = Change(put_oirs=(oir,), put_subscriptions=puts, notified=notified, del_subscriptions=del_subs)
+    change = Change(put_declarations=(oir,), put_subscriptions=puts, notified=notified, del_subscriptions=del_subs)
     return Outcome(change, oir, subscribers)
 
 
 def _resolve_subscription(
-    registry: Registry, caller: Caller, entity_id: str, old: OpIntentRef | None, request: PutOirRequest,
+    state: State, caller: Caller, entity_id: str, old: Declaration | None, request: PutOirRequest,
     *, now_s: float, tokens: Tokens,
 ) -> tuple[Subscription | None, tuple[Subscription, ...], tuple[str, ...]]:
     """The subscription the intent will rely on, subscriptions to put, subscriptions to delete."""
-    previous = registry.subscriptions.get(old.subscription_id) if old and old.subscription_id else None
-    others = [o for o in registry.dependents(previous.id) if o.id != entity_id] if previous else []
+    previous = state.subscriptions.get(old.subscription_id) if old and old.subscription_id else None
+    others = [o for o in state.dependents(previous.id) if o.id != entity_id] if previous else []
     chosen: Subscription | None = None
     puts: list[Subscription] = []
     if request.subscription_id:
-        sub = registry.subscriptions.get(request.subscription_id)
+        sub = state.subscriptions.get(request.subscription_id)
         if sub is None:
             raise InvalidInput("subscription_id", f"subscription {request.subscription_id} does not exist")
-        if sub.manager != caller.manager:
+        if sub.party != caller.party:
             raise PermissionDenied(f"subscription {sub.id} is managed by another USS")
         if sub.implicit:
             # An implicit subscription grows to cover every intent that relies on it.
-            extents = tuple(v for o in registry.dependents(sub.id) if o.id != entity_id for v in o.extents)
-            chosen = _with_extents(sub, extents + request.extents, now_s=now_s, tokens=tokens)
+            extents = tuple(v for o in state.dependents(sub.id) if o.id != entity_id for v in o.volumes)
+            chosen = _with_extents(sub, extents + request.volumes, now_s=now_s, tokens=tokens)
             puts.append(chosen)
         else:
             if not sub.notify_for_operational_intents:
                 raise InvalidInput("subscription_id", f"subscription {sub.id} does not notify for operational intents")
-            if not extents_cover(sub.extents, request.extents):
+            if not extents_cover(sub.volumes, request.volumes):
                 raise InvalidInput("subscription_id",
                                    f"subscription {sub.id} does not cover the extents of the operational intent")
             chosen = sub
@@ -122,24 +126,24 @@ def _resolve_subscription(
             raise PermissionDenied(f"notifications for constraints require the scope {CP}")
         if previous is not None and previous.implicit and not others:
             # Reuse the intent's own implicit subscription, reshaped to the new extents.
-            chosen = replace(_with_extents(previous, request.extents, now_s=now_s, tokens=tokens),
+            chosen = replace(_with_extents(previous, request.volumes, now_s=now_s, tokens=tokens),
                              uss_base_url=params.uss_base_url, notify_for_operational_intents=True,
                              notify_for_constraints=params.notify_for_constraints, implicit=True)
         else:
             chosen = Subscription(
-                id=tokens.uuid(), manager=caller.manager, version=tokens.version(), notification_index=0,
-                extents=request.extents, uss_base_url=params.uss_base_url, notify_for_operational_intents=True,
+                id=tokens.uuid(), party=caller.party, version=tokens.version(), notification_index=0,
+                volumes=request.volumes, uss_base_url=params.uss_base_url, notify_for_operational_intents=True,
                 notify_for_constraints=params.notify_for_constraints, implicit=True, updated_at_s=now_s,
             )
         puts.append(chosen)
-    elif request.state in (OpIntentState.ACTIVATED, OpIntentState.NONCONFORMING, OpIntentState.CONTINGENT):
+    elif request.state in (OperationState.ACTIVATED, OperationState.NONCONFORMING, OperationState.CONTINGENT):
         raise InvalidInput("subscription_id",
                            f"an operational intent in state {request.state} needs subscription_id or new_subscription")
     deletes: tuple[str, ...] = ()
     if previous is not None and previous.implicit and (chosen is None or chosen.id != previous.id):
         if others:
             # The intent leaves an implicit subscription others still rely on: shrink it to them.
-            puts.append(_with_extents(previous, tuple(v for o in others for v in o.extents), now_s=now_s,
+            puts.append(_with_extents(previous, tuple(v for o in others for v in o.volumes), now_s=now_s,
                                       tokens=tokens))
         else:
             deletes = (previous.id,)
@@ -147,17 +151,17 @@ def _resolve_subscription(
 
 
 def _with_extents(sub: Subscription, extents: tuple[Volume4D, ...], *, now_s: float, tokens: Tokens) -> Subscription:
-    return replace(sub, version=tokens.version(), extents=extents, updated_at_s=now_s)
+    return replace(sub, version=tokens.version(), volumes=extents, updated_at_s=now_s)
 
 
-def _check_key(registry: Registry, caller: Caller, entity_id: str, request: PutOirRequest,
+def _check_key(state: State, caller: Caller, entity_id: str, request: PutOirRequest,
                subscription: Subscription | None) -> None:
     """Refuse the write unless the key holds the OVN of every entity it would overlap."""
-    missing_oirs = tuple(o for o in registry.oirs_in(request.extents)
+    missing_oirs = tuple(o for o in state.operations_in(request.volumes)
                          if o.id != entity_id and o.ovn not in request.key)
     missing_crs: tuple = ()
     if subscription is not None and subscription.notify_for_constraints:
-        missing_crs = tuple(c for c in registry.constraints_in(request.extents) if c.ovn not in request.key)
+        missing_crs = tuple(c for c in state.constraints_in(request.volumes) if c.ovn not in request.key)
     if missing_oirs or missing_crs:
         ids = [o.id for o in missing_oirs] + [c.id for c in missing_crs]
         raise AirspaceConflict(
@@ -166,17 +170,17 @@ def _check_key(registry: Registry, caller: Caller, entity_id: str, request: PutO
         )
 
 
-def delete_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str, *, now_s: float) -> Outcome[OpIntentRef]:
+def delete_oir(state: State, caller: Caller, entity_id: str, ovn: str, *, now_s: float) -> Outcome[Declaration]:
     if not (caller.has(SC) or caller.has(CMSA)):
         raise PermissionDenied(f"deleting an operational intent requires the scope {SC}")
-    old = owned_current(registry.oirs.get(entity_id), caller, label=f"operational intent {entity_id}", presented=ovn)
-    _check_not_down(registry, caller.manager)
+    old = owned_current(state.operation(entity_id), caller, label=f"operational intent {entity_id}", presented=ovn)
+    _check_not_down(state, caller.party)
     deletes: tuple[str, ...] = ()
-    sub = registry.subscriptions.get(old.subscription_id) if old.subscription_id else None
-    if sub is not None and sub.implicit and all(o.id == entity_id for o in registry.dependents(sub.id)):
+    sub = state.subscriptions.get(old.subscription_id) if old.subscription_id else None
+    if sub is not None and sub.implicit and all(o.id == entity_id for o in state.dependents(sub.id)):
         deletes = (sub.id,)
-    bumped, subscribers = notify(registry, old.extents, for_constraints=False, now_s=now_s, changed={},
+    bumped, subscribers = notify(state, old.volumes, for_constraints=False, now_s=now_s, changed={},
                                  excluded=deletes)
     _, notified = subscription_writes((), bumped)
-    change = Change(del_oirs=(entity_id,), notified=notified, del_subscriptions=deletes)
+    change = Change(del_declarations=(entity_id,), notified=notified, del_subscriptions=deletes)
     return Outcome(change, old, subscribers)

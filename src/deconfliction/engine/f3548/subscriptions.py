@@ -19,13 +19,13 @@ from .common import (
     owned_current,
 )
 from .coverage import extents_cover
-from .entities import ConstraintRef, OpIntentRef, Subscription
-from .registry import Change, Registry
+from ...model import Declaration, Subscription
+from ..state import Change, State
 
 
 @dataclass(frozen=True, slots=True)
 class PutSubscriptionRequest:
-    extents: Volume4D
+    volume: Volume4D
     uss_base_url: str
     notify_for_operational_intents: bool = False
     notify_for_constraints: bool = False
@@ -34,8 +34,8 @@ class PutSubscriptionRequest:
 @dataclass(frozen=True, slots=True)
 class SubscriptionWritten:
     subscription: Subscription
-    operational_intent_references: tuple[OpIntentRef, ...]
-    constraint_references: tuple[ConstraintRef, ...]
+    operational_intent_references: tuple[Declaration, ...]
+    constraint_references: tuple[Declaration, ...]
 
 
 def _normalized_extents(volume: Volume4D, now_s: float) -> Volume4D:
@@ -64,55 +64,55 @@ def _check_flags(caller: Caller, request: PutSubscriptionRequest) -> None:
         raise PermissionDenied(f"notifications for constraints require the scope {CP}")
 
 
-def put_subscription(registry: Registry, caller: Caller, subscription_id: str, version: str | None,
+def put_subscription(state: State, caller: Caller, subscription_id: str, version: str | None,
                      request: PutSubscriptionRequest, *, now_s: float,
                      tokens: Tokens) -> Outcome[SubscriptionWritten]:
     """Create (version None) or update (version given) a subscription."""
     if not (caller.has(SC) or caller.has(CP)):
         raise PermissionDenied(f"subscriptions require the scope {SC} or {CP}")
-    old = registry.subscriptions.get(subscription_id)
+    old = state.subscriptions.get(subscription_id)
     if version is None and old is not None:
         raise VersionMismatch(f"subscription {subscription_id} already exists")
     if version is not None:
         owned_current(old, caller, label=f"subscription {subscription_id}", presented=version, token="version")
     _check_flags(caller, request)
-    extents = (_normalized_extents(request.extents, now_s),)
+    extents = (_normalized_extents(request.volume, now_s),)
     if old is not None:
-        dependents = registry.dependents(old.id)
+        dependents = state.dependents(old.id)
         if dependents and not request.notify_for_operational_intents:
             raise InvalidInput("notify_for_operational_intents",
                                "operational intents rely on this subscription for their notifications")
         for oir in dependents:
-            if not extents_cover(extents, oir.extents):
+            if not extents_cover(extents, oir.volumes):
                 raise InvalidInput("extents", f"the subscription would no longer cover operational intent {oir.id}")
     sub = Subscription(
-        id=subscription_id, manager=caller.manager, version=tokens.version(),
-        notification_index=old.notification_index if old else 0, extents=extents,
+        id=subscription_id, party=caller.party, version=tokens.version(),
+        notification_index=old.notification_index if old else 0, volumes=extents,
         uss_base_url=request.uss_base_url, notify_for_operational_intents=request.notify_for_operational_intents,
         notify_for_constraints=request.notify_for_constraints, implicit=old.implicit if old else False,
         updated_at_s=now_s,
     )
-    oirs = tuple(registry.oirs_in(extents)) if sub.notify_for_operational_intents else ()
-    crs = tuple(registry.constraints_in(extents)) if sub.notify_for_constraints else ()
+    oirs = tuple(state.operations_in(extents)) if sub.notify_for_operational_intents else ()
+    crs = tuple(state.constraints_in(extents)) if sub.notify_for_constraints else ()
     return Outcome(Change(put_subscriptions=(sub,)), SubscriptionWritten(sub, oirs, crs))
 
 
-def delete_subscription(registry: Registry, caller: Caller, subscription_id: str, version: str,
+def delete_subscription(state: State, caller: Caller, subscription_id: str, version: str,
                         *, now_s: float) -> Outcome[Subscription]:
     if not (caller.has(SC) or caller.has(CP)):
         raise PermissionDenied(f"subscriptions require the scope {SC} or {CP}")
-    old = owned_current(registry.subscriptions.get(subscription_id), caller, label=f"subscription {subscription_id}",
+    old = owned_current(state.subscriptions.get(subscription_id), caller, label=f"subscription {subscription_id}",
                         presented=version, token="version")
-    dependents = registry.dependents(old.id)
+    dependents = state.dependents(old.id)
     if dependents:
         raise InvalidInput("subscriptionid", f"operational intents rely on this subscription: "
                                              f"{', '.join(o.id for o in dependents)}")
     return Outcome(Change(del_subscriptions=(subscription_id,)), old)
 
 
-def expire_subscriptions(registry: Registry, now_s: float) -> Outcome[tuple[str, ...]]:
+def expire_subscriptions(state: State, now_s: float) -> Outcome[tuple[str, ...]]:
     """Delete subscriptions that ended before `now_s` (F3548: a subscription not refreshed by its
     end time is deleted), except those an intent still relies on (they go with the intent)."""
-    gone = tuple(sorted(s.id for s in registry.subscriptions.values()
-                        if s.expired(now_s) and not registry.dependents(s.id)))
+    gone = tuple(sorted(s.id for s in state.subscriptions.values()
+                        if s.expired(now_s) and not state.dependents(s.id)))
     return Outcome(Change(del_subscriptions=gone), gone)

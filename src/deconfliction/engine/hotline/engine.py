@@ -11,6 +11,8 @@ worthless), and never before the notice was sent.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 
 from ...errors import InvalidInput, PermissionDenied, VersionMismatch
@@ -18,8 +20,10 @@ from ...model import Conflict, Declaration, LateNotice, Notice, NoticeReason, No
 
 
 def notice_id(reason: NoticeReason, to_party: str, about: str, version: int, other: str | None) -> str:
-    suffix = f"/re:{other}" if other else ""
-    return f"{reason.value}:{about}@v{version}>{to_party}{suffix}"
+    """The same notice always gets the same id (sending it twice is sending it once); the id is
+    safe in a URL path whatever the declaration ids hold."""
+    digest = hashlib.sha256(json.dumps([reason.value, to_party, about, version, other]).encode()).hexdigest()
+    return f"{reason.value.replace('_', '-')}-{digest[:20]}"
 
 
 def _deadline(now_s: float, ack_deadline_s: float, must_know_by_s: float) -> float:

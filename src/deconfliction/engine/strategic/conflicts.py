@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from ...geo import Circle, Interval, Volume4D, volumes_intersect, volumes_overlap
 from ...geo.bounds import footprint_cap
@@ -64,6 +65,20 @@ class DeclarationSet:
     def remove(self, declaration_id: str) -> None:
         self._declarations.pop(declaration_id, None)
         self._index.remove(declaration_id)
+
+    @contextmanager
+    def including(self, declaration: Declaration) -> Iterator[DeclarationSet]:
+        """This set with `declaration` in force for the block (a decision that weighs a write
+        before it is applied), then exactly as it was."""
+        old = self._declarations.get(declaration.id)
+        self.put(declaration)
+        try:
+            yield self
+        finally:
+            if old is None:
+                self.remove(declaration.id)
+            else:
+                self.put(old)
 
     def candidates(self, declaration: Declaration) -> list[Declaration]:
         """Declarations whose boxes meet this one's (broad phase only)."""

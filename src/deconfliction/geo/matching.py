@@ -21,8 +21,8 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from ...geo import Circle, Footprint, LatLng, Volume4D, footprints_overlap
-from ...geo.plane import LocalPlane
+from . import Circle, Footprint, LatLng, Volume4D, footprints_overlap
+from .plane import LocalPlane
 
 GRID_DEG = 0.25
 MARGIN_M = 0.5

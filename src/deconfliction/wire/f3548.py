@@ -13,19 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..engine.f3548 import (
-    NULL_SUBSCRIPTION_ID,
-    ConstraintRef,
-    OpIntentRef,
-    OpIntentState,
-    Registry,
-    SubscriberToNotify,
-    Subscription,
-)
+from ..engine.f3548 import NULL_SUBSCRIPTION_ID
 from ..engine.f3548.availability import current_availability
 from ..engine.f3548.oir import NewSubscription, PutOirRequest
 from ..engine.f3548.subscriptions import PutSubscriptionRequest
-from ..geo import Volume4D, parse_volume4d
+from ..engine.state import State
+from ..geo import Volume4D, dump_volume4d, parse_volume4d
+from ..model import Declaration, OperationState, SubscriberToNotify, Subscription
 
 
 class _Model(BaseModel):
@@ -90,7 +84,7 @@ class ImplicitSubscriptionParameters(_Model):
 class PutOperationalIntentReferenceParameters(_Model):
     extents: list[Volume4DModel] = Field(min_length=1)
     key: list[str] | None = None
-    state: OpIntentState
+    state: Literal["Accepted", "Activated", "Nonconforming", "Contingent"]
     uss_base_url: str = Field(min_length=1)
     subscription_id: str | None = None
     new_subscription: ImplicitSubscriptionParameters | None = None
@@ -99,7 +93,7 @@ class PutOperationalIntentReferenceParameters(_Model):
         extents = tuple(v.to_volume(f"extents[{i}]") for i, v in enumerate(self.extents))
         new = self.new_subscription
         return PutOirRequest(
-            extents=extents, key=frozenset(self.key or ()), state=self.state, uss_base_url=self.uss_base_url,
+            volumes=extents, key=frozenset(self.key or ()), state=OperationState(self.state), uss_base_url=self.uss_base_url,
             subscription_id=self.subscription_id or None,
             new_subscription=NewSubscription(new.uss_base_url, new.notify_for_constraints) if new else None,
         )
@@ -121,7 +115,7 @@ class PutSubscriptionParameters(_Model):
 
     def to_request(self) -> PutSubscriptionRequest:
         return PutSubscriptionRequest(
-            extents=self.extents.to_volume("extents"), uss_base_url=self.uss_base_url,
+            volume=self.extents.to_volume("extents"), uss_base_url=self.uss_base_url,
             notify_for_operational_intents=self.notify_for_operational_intents,
             notify_for_constraints=self.notify_for_constraints,
         )
@@ -147,41 +141,47 @@ def time_json(seconds: float) -> dict[str, str]:
     return {"value": moment.isoformat(timespec="microseconds").replace("+00:00", "Z"), "format": "RFC3339"}
 
 
-def oir_json(oir: OpIntentRef, *, viewer: str, registry: Registry) -> dict[str, Any]:
+def base_url_of(declaration: Declaration, own_base_url: str) -> str:
+    """Declarations made over /v1 are managed by this service: their details are at its /uss/v1."""
+    return declaration.uss_base_url or own_base_url
+
+
+def oir_json(oir: Declaration, *, viewer: str, state: State, own_base_url: str = "") -> dict[str, Any]:
     """The reference; its OVN only for its manager (others get it from the manager's details)."""
     body: dict[str, Any] = {
-        "id": oir.id, "manager": oir.manager,
-        "uss_availability": current_availability(registry, oir.manager).availability.value,
+        "id": oir.id, "manager": oir.party,
+        "uss_availability": current_availability(state, oir.party).availability.value,
         "version": oir.version, "state": oir.state.value,
-        "time_start": time_json(oir.time_start_s), "time_end": time_json(oir.time_end_s),
-        "uss_base_url": oir.uss_base_url, "subscription_id": oir.subscription_id or NULL_SUBSCRIPTION_ID,
+        "time_start": time_json(oir.start_s), "time_end": time_json(oir.end_s),
+        "uss_base_url": base_url_of(oir, own_base_url),
+        "subscription_id": oir.subscription_id or NULL_SUBSCRIPTION_ID,
     }
-    if oir.manager == viewer:
+    if oir.party == viewer:
         body["ovn"] = oir.ovn
     return body
 
 
-def constraint_json(cr: ConstraintRef, *, viewer: str, registry: Registry) -> dict[str, Any]:
+def constraint_json(cr: Declaration, *, viewer: str, state: State, own_base_url: str = "") -> dict[str, Any]:
     body: dict[str, Any] = {
-        "id": cr.id, "manager": cr.manager,
-        "uss_availability": current_availability(registry, cr.manager).availability.value,
-        "version": cr.version, "time_start": time_json(cr.time_start_s), "time_end": time_json(cr.time_end_s),
-        "uss_base_url": cr.uss_base_url,
+        "id": cr.id, "manager": cr.party,
+        "uss_availability": current_availability(state, cr.party).availability.value,
+        "version": cr.version, "time_start": time_json(cr.start_s), "time_end": time_json(cr.end_s),
+        "uss_base_url": base_url_of(cr, own_base_url),
     }
-    if cr.manager == viewer:
+    if cr.party == viewer:
         body["ovn"] = cr.ovn
     return body
 
 
-def subscription_json(sub: Subscription, *, registry: Registry) -> dict[str, Any]:
+def subscription_json(sub: Subscription, *, state: State) -> dict[str, Any]:
     return {
         "id": sub.id, "version": sub.version, "notification_index": sub.notification_index,
-        "time_start": time_json(sub.time_start_s), "time_end": time_json(sub.time_end_s),
+        "time_start": time_json(sub.start_s), "time_end": time_json(sub.end_s),
         "uss_base_url": sub.uss_base_url,
         "notify_for_operational_intents": sub.notify_for_operational_intents,
         "notify_for_constraints": sub.notify_for_constraints,
         "implicit_subscription": sub.implicit,
-        "dependent_operational_intents": [o.id for o in registry.dependents(sub.id)],
+        "dependent_operational_intents": [o.id for o in state.dependents(sub.id)],
     }
 
 
@@ -192,3 +192,26 @@ def subscribers_json(subscribers: tuple[SubscriberToNotify, ...]) -> list[dict[s
                            for st in s.subscriptions]}
         for s in subscribers
     ]
+
+
+def volume4d_json(volume: Volume4D) -> dict[str, Any]:
+    """A Volume4D for USSs: F3548 form with the stored times at full precision."""
+    body = dump_volume4d(volume)
+    for key, seconds in (("time_start", volume.time_s.lower), ("time_end", volume.time_s.upper)):
+        if key in body:
+            body[key] = time_json(seconds)
+    return body
+
+
+def operational_intent_details_json(oir: Declaration, *, state: State, own_base_url: str) -> dict[str, Any]:
+    """F3548 OperationalIntent (reference and details) as a USS obtains it from its manager."""
+    nominal = not oir.state.off_nominal
+    volumes = [volume4d_json(v) for v in oir.volumes]
+    return {"reference": oir_json(oir, viewer=oir.party, state=state, own_base_url=own_base_url),
+            "details": {"volumes": volumes if nominal else [], "off_nominal_volumes": [] if nominal else volumes,
+                        "priority": oir.priority}}
+
+
+def constraint_details_json(cr: Declaration, *, state: State, own_base_url: str) -> dict[str, Any]:
+    return {"reference": constraint_json(cr, viewer=cr.party, state=state, own_base_url=own_base_url),
+            "details": {"volumes": [volume4d_json(v) for v in cr.volumes], "type": "ProtectedSite"}}

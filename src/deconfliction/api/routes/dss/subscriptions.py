@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from ...engine.f3548 import Caller
-from ...engine.f3548.common import check_area
-from ...engine.f3548.subscriptions import delete_subscription, put_subscription
-from ...errors import InvalidInput, NotFound, PermissionDenied
-from ..deps import EntityId, Service, authorized
-from ..responses import JSONResponse
-from ..wire import (
+from ....engine.f3548 import Caller
+from ....engine.f3548.common import check_area
+from ....engine.f3548.subscriptions import delete_subscription, put_subscription
+from ....errors import InvalidInput, NotFound, PermissionDenied
+from ...deps import EntityId, Core, authorized
+from ...responses import JSONResponse
+from ....wire.f3548 import (
     PutSubscriptionParameters,
     QueryParameters,
     constraint_json,
@@ -24,70 +24,70 @@ router = APIRouter(prefix="/dss/v1/subscriptions", tags=["Subscriptions"])
 
 
 @router.post("/query", operation_id="querySubscriptions")
-async def query(body: QueryParameters, service: Service,
+async def query(body: QueryParameters, core: Core,
                 caller: Annotated[Caller, authorized("querySubscriptions")]) -> JSONResponse:
     if body.area_of_interest is None:
         raise InvalidInput("area_of_interest", "missing")
     volume = body.area_of_interest.to_volume("area_of_interest")
     check_area((volume,), "area_of_interest")
-    now_s = service.clock()
-    await service.settled()
-    with service.reading() as registry:
-        subs = [subscription_json(s, registry=registry) for s in registry.subscriptions_in((volume,))
-                if s.manager == caller.manager and not s.expired(now_s)]
+    now_s = core.clock.now_s()
+    await core.writer.settled()
+    with core.writer.reading() as state:
+        subs = [subscription_json(s, state=state) for s in state.subscriptions_in((volume,))
+                if s.party == caller.party and not s.expired(now_s)]
     return JSONResponse({"subscriptions": subs})
 
 
 @router.get("/{subscriptionid}", operation_id="getSubscription")
-async def get(subscriptionid: EntityId, service: Service,
+async def get(subscriptionid: EntityId, core: Core,
               caller: Annotated[Caller, authorized("getSubscription")]) -> JSONResponse:
-    await service.settled()
-    with service.reading() as registry:
-        sub = registry.subscriptions.get(subscriptionid)
+    await core.writer.settled()
+    with core.writer.reading() as state:
+        sub = state.subscriptions.get(subscriptionid)
         if sub is None:
             raise NotFound(f"subscription {subscriptionid} does not exist")
-        if sub.manager != caller.manager:
+        if sub.party != caller.party:
             raise PermissionDenied(f"subscription {subscriptionid} is managed by another USS")
-        return JSONResponse({"subscription": subscription_json(sub, registry=registry)})
+        return JSONResponse({"subscription": subscription_json(sub, state=state)})
 
 
-async def _put(subscriptionid: str, version: str | None, body: PutSubscriptionParameters, service: Service,
+async def _put(subscriptionid: str, version: str | None, body: PutSubscriptionParameters, core: Core,
                caller: Caller) -> JSONResponse:
     request = body.to_request()
     kind = "dss.subscription.create" if version is None else "dss.subscription.update"
-    outcome = await service.write(kind, caller, lambda registry, now_s: put_subscription(
-        registry, caller, subscriptionid, version, request, now_s=now_s, tokens=service.tokens))
+    outcome = await core.f3548(kind, caller, lambda state, now_s: put_subscription(
+        state, caller, subscriptionid, version, request, now_s=now_s, tokens=core.tokens))
     written = outcome.result
-    with service.reading() as registry:
+    with core.writer.reading() as state:
         answer = {
-            "subscription": subscription_json(written.subscription, registry=registry),
-            "operational_intent_references": [oir_json(o, viewer=caller.manager, registry=registry)
+            "subscription": subscription_json(written.subscription, state=state),
+            "operational_intent_references": [oir_json(o, viewer=caller.party, state=state, own_base_url=core.base_url)
                                               for o in written.operational_intent_references],
-            "constraint_references": [constraint_json(c, viewer=caller.manager, registry=registry)
+            "constraint_references": [constraint_json(c, viewer=caller.party, state=state, own_base_url=core.base_url)
                                       for c in written.constraint_references],
         }
     return JSONResponse(answer)
 
 
 @router.put("/{subscriptionid}", operation_id="createSubscription")
-async def create(subscriptionid: EntityId, body: PutSubscriptionParameters, service: Service,
+async def create(subscriptionid: EntityId, body: PutSubscriptionParameters, core: Core,
                  caller: Annotated[Caller, authorized("createSubscription")]) -> JSONResponse:
-    return await _put(subscriptionid, None, body, service, caller)
+    return await _put(subscriptionid, None, body, core, caller)
 
 
 @router.put("/{subscriptionid}/{version}", operation_id="updateSubscription")
-async def update(subscriptionid: EntityId, version: str, body: PutSubscriptionParameters, service: Service,
+async def update(subscriptionid: EntityId, version: str, body: PutSubscriptionParameters, core: Core,
                  caller: Annotated[Caller, authorized("updateSubscription")]) -> JSONResponse:
-    return await _put(subscriptionid, version, body, service, caller)
+    return await _put(subscriptionid, version, body, core, caller)
 
 
 @router.delete("/{subscriptionid}/{version}", operation_id="deleteSubscription")
-async def delete(subscriptionid: EntityId, version: str, service: Service,
+async def delete(subscriptionid: EntityId, version: str, core: Core,
                  caller: Annotated[Caller, authorized("deleteSubscription")]) -> JSONResponse:
-    outcome = await service.write("dss.subscription.delete", caller, lambda registry, now_s: delete_subscription(
-        registry, caller, subscriptionid, version, now_s=now_s))
-    with service.reading() as registry:
-        return JSONResponse({"subscription": subscription_json(outcome.result, registry=registry)})
+    outcome = await core.f3548("dss.subscription.delete", caller, lambda state, now_s: delete_subscription(
+        state, caller, subscriptionid, version, now_s=now_s))
+    with core.writer.reading() as state:
+        return JSONResponse({"subscription": subscription_json(outcome.result, state=state)})
 
 
 @router.put("/{subscriptionid}/", include_in_schema=False)

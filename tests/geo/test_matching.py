@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deconfliction.engine.f3548.matching import overlapping
+from deconfliction.geo.matching import overlapping
 from deconfliction.geo import Circle, Interval, LatLng, Polygon, Volume4D, footprints_overlap
 
 T = Interval(0, 3600)

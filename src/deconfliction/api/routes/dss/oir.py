@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from ...engine.f3548 import Caller
-from ...engine.f3548.common import check_area
-from ...engine.f3548.oir import delete_oir, put_oir
-from ...errors import InvalidInput, NotFound
-from ..deps import EntityId, Service, authorized
-from ..responses import JSONResponse
-from ..wire import (
+from ....engine.f3548 import Caller
+from ....engine.f3548.common import check_area
+from ....engine.f3548.oir import delete_oir, put_oir
+from ....errors import InvalidInput, NotFound
+from ...deps import EntityId, Core, authorized
+from ...responses import JSONResponse
+from ....wire.f3548 import (
     PutOperationalIntentReferenceParameters,
     QueryParameters,
     oir_json,
@@ -23,60 +23,60 @@ router = APIRouter(prefix="/dss/v1/operational_intent_references", tags=["Operat
 
 
 @router.post("/query", operation_id="queryOperationalIntentReferences")
-async def query(body: QueryParameters, service: Service,
+async def query(body: QueryParameters, core: Core,
                 caller: Annotated[Caller, authorized("queryOperationalIntentReferences")]) -> JSONResponse:
     if body.area_of_interest is None:
         raise InvalidInput("area_of_interest", "missing")
     volume = body.area_of_interest.to_volume("area_of_interest")
     check_area((volume,), "area_of_interest")
-    await service.settled()
-    with service.reading() as registry:
-        refs = [oir_json(o, viewer=caller.manager, registry=registry) for o in registry.oirs_in((volume,))]
+    await core.writer.settled()
+    with core.writer.reading() as state:
+        refs = [oir_json(o, viewer=caller.party, state=state, own_base_url=core.base_url) for o in state.operations_in((volume,))]
     return JSONResponse({"operational_intent_references": refs})
 
 
 @router.get("/{entityid}", operation_id="getOperationalIntentReference")
-async def get(entityid: EntityId, service: Service,
+async def get(entityid: EntityId, core: Core,
               caller: Annotated[Caller, authorized("getOperationalIntentReference")]) -> JSONResponse:
-    await service.settled()
-    with service.reading() as registry:
-        oir = registry.oirs.get(entityid)
+    await core.writer.settled()
+    with core.writer.reading() as state:
+        oir = state.operation(entityid)
         if oir is None:
             raise NotFound(f"operational intent {entityid} does not exist")
-        return JSONResponse({"operational_intent_reference": oir_json(oir, viewer=caller.manager, registry=registry)})
+        return JSONResponse({"operational_intent_reference": oir_json(oir, viewer=caller.party, state=state, own_base_url=core.base_url)})
 
 
-def _written(service: Service, caller: Caller, outcome: Any, status: int) -> JSONResponse:
-    with service.reading() as registry:
+def _written(core: Core, caller: Caller, outcome: Any, status: int) -> JSONResponse:
+    with core.writer.reading() as state:
         body = {"subscribers": subscribers_json(outcome.subscribers),
-                "operational_intent_reference": oir_json(outcome.result, viewer=caller.manager, registry=registry)}
+                "operational_intent_reference": oir_json(outcome.result, viewer=caller.party, state=state, own_base_url=core.base_url)}
     return JSONResponse(body, status_code=status)
 
 
 @router.put("/{entityid}", operation_id="createOperationalIntentReference", status_code=201)
-async def create(entityid: EntityId, body: PutOperationalIntentReferenceParameters, service: Service,
+async def create(entityid: EntityId, body: PutOperationalIntentReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("createOperationalIntentReference")]) -> JSONResponse:
     request = body.to_request()
-    outcome = await service.write("dss.operational_intent.create", caller, lambda registry, now_s: put_oir(
-        registry, caller, entityid, None, request, now_s=now_s, tokens=service.tokens))
-    return _written(service, caller, outcome, 201)
+    outcome = await core.f3548("dss.operational_intent.create", caller, lambda state, now_s: put_oir(
+        state, caller, entityid, None, request, now_s=now_s, tokens=core.tokens))
+    return _written(core, caller, outcome, 201)
 
 
 @router.put("/{entityid}/{ovn}", operation_id="updateOperationalIntentReference")
-async def update(entityid: EntityId, ovn: str, body: PutOperationalIntentReferenceParameters, service: Service,
+async def update(entityid: EntityId, ovn: str, body: PutOperationalIntentReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("updateOperationalIntentReference")]) -> JSONResponse:
     request = body.to_request()
-    outcome = await service.write("dss.operational_intent.update", caller, lambda registry, now_s: put_oir(
-        registry, caller, entityid, ovn, request, now_s=now_s, tokens=service.tokens))
-    return _written(service, caller, outcome, 200)
+    outcome = await core.f3548("dss.operational_intent.update", caller, lambda state, now_s: put_oir(
+        state, caller, entityid, ovn, request, now_s=now_s, tokens=core.tokens))
+    return _written(core, caller, outcome, 200)
 
 
 @router.delete("/{entityid}/{ovn}", operation_id="deleteOperationalIntentReference")
-async def delete(entityid: EntityId, ovn: str, service: Service,
+async def delete(entityid: EntityId, ovn: str, core: Core,
                  caller: Annotated[Caller, authorized("deleteOperationalIntentReference")]) -> JSONResponse:
-    outcome = await service.write("dss.operational_intent.delete", caller, lambda registry, now_s: delete_oir(
-        registry, caller, entityid, ovn, now_s=now_s))
-    return _written(service, caller, outcome, 200)
+    outcome = await core.f3548("dss.operational_intent.delete", caller, lambda state, now_s: delete_oir(
+        state, caller, entityid, ovn, now_s=now_s))
+    return _written(core, caller, outcome, 200)
 
 
 @router.put("/{entityid}/", include_in_schema=False)

@@ -1,0 +1,226 @@
+"""/v1: the party API. The token's `sub` is the party; scopes deconfliction.declare,
+deconfliction.acknowledge, deconfliction.inquiry. A party sees its own declarations in full and
+others' only as the extent that touches its own; never another party's purpose."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import StreamingResponse
+
+from ...app.delivery import event_json, notice_ids
+from ...app.usecases import DeclarationOutcome
+from ...app.views import conflict_view, disclosure, notice_view, others_declaration_view, own_declaration_view
+from ...engine.f3548 import Caller
+from ...errors import InvalidInput, NotFound
+from ...model import Event, LateNotice, NoticeState
+from ...store import ledger_repo, repo
+from ...wire.v1 import DECLARATION_ID, AcknowledgementBody, DeclarationBody, TracksBody, WebhookBody
+from ..deps import Core, authorized
+from ..responses import JSONResponse
+
+router = APIRouter(prefix="/v1", tags=["Parties"])
+DeclarationId = Annotated[str, Path(pattern=DECLARATION_ID, description="The declaration's id, chosen by its party")]
+Declarer = Annotated[Caller, authorized("v1.declare")]
+Reader = Annotated[Caller, authorized("v1.read")]
+Acknowledger = Annotated[Caller, authorized("v1.acknowledge")]
+Inquirer = Annotated[Caller, authorized("v1.inquiry")]
+KEEP_ALIVE_S = 15.0
+
+
+def _late_notices(core: Core) -> dict[tuple[str, int], LateNotice]:
+    with core.db.read() as connection:
+        return {(n.declaration_id, n.version): n for n in repo.late_notices_of(connection)}
+
+
+def _outcome_json(outcome: DeclarationOutcome, party: str) -> dict[str, Any]:
+    late = outcome.late_notice
+    return {
+        "declaration": own_declaration_view(outcome.declaration),
+        "conflicts": [conflict_view(c) for c in outcome.conflicts],
+        "late_notice": None if late is None else {"notice_s": late.notice_s, "required_s": late.required_s},
+        "notices": [{"id": n.id, "to": n.to_party, "about": n.about, "about_version": n.about_version,
+                     "reason": n.reason.value} for n in outcome.notices],
+        # advice is for the party that should give way: each sees the advice about its own declarations
+        "advice": [{"id": a.declaration_id, "delay_s": a.delay_s, "altitude_shift_m": a.altitude_shift_m}
+                   for a in outcome.advice if a.declaration_id == outcome.declaration.id],
+    }
+
+
+@router.put("/declarations/{declaration_id}", operation_id="v1PutDeclaration")
+async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, core: Core,
+                          caller: Declarer) -> JSONResponse:
+    """Create (201) or revise (200, `version` = the current one) a declaration; 409 when stale.
+    Conflicting declarations are accepted, flagged, notified and advised."""
+    volumes = body.parsed_volumes()
+    outcome = await core.declare(party=caller.party, declaration_id=declaration_id, kind=body.declaration_kind,
+                                 volumes=volumes, priority=body.priority, purpose=body.purpose, version=body.version)
+    return JSONResponse(_outcome_json(outcome, caller.party), status_code=201 if outcome.created else 200)
+
+
+@router.delete("/declarations/{declaration_id}", operation_id="v1WithdrawDeclaration")
+async def withdraw(declaration_id: DeclarationId, core: Core, caller: Declarer,
+                   version: Annotated[int, Query(ge=1)]) -> JSONResponse:
+    await core.withdraw(party=caller.party, declaration_id=declaration_id, version=version)
+    return JSONResponse({"withdrawn": declaration_id, "version": version})
+
+
+@router.get("/declarations", operation_id="v1ListDeclarations")
+async def list_declarations(core: Core, caller: Reader) -> JSONResponse:
+    await core.writer.settled()
+    with core.writer.reading() as state:
+        mine = [own_declaration_view(d) for d in sorted(state.declarations, key=lambda d: d.id) if d.party == caller.party]
+    return JSONResponse({"declarations": mine})
+
+
+@router.get("/declarations/{declaration_id}", operation_id="v1GetDeclaration")
+async def get_declaration(declaration_id: DeclarationId, core: Core, caller: Reader) -> JSONResponse:
+    await core.writer.settled()
+    with core.writer.reading() as state:
+        found = state.declaration(declaration_id)
+        view = None
+        if found is not None:
+            view = own_declaration_view(found) if found.party == caller.party else \
+                others_declaration_view(state, caller.party, found)
+    if view is None:  # another party's declaration that touches none of the caller's is not shown
+        raise NotFound(f"no declaration {declaration_id!r} that you may see")
+    return JSONResponse({"declaration": view})
+
+
+@router.get("/conflicts", operation_id="v1ListConflicts")
+async def list_conflicts(core: Core, caller: Reader) -> JSONResponse:
+    await core.writer.settled()
+    with core.writer.reading() as state:
+        found: dict[tuple[str, str], Any] = {}
+        for d in state.declarations:
+            if d.party == caller.party:
+                for c in state.declarations.conflicts_of(d):
+                    found.setdefault(c.key, c)
+    return JSONResponse({"conflicts": [conflict_view(found[k]) for k in sorted(found)]})
+
+
+_STATES = {"open": (NoticeState.SENT, NoticeState.ESCALATED), "acknowledged": (NoticeState.ACKNOWLEDGED,),
+           "escalated": (NoticeState.ESCALATED,), "superseded": (NoticeState.SUPERSEDED,), "all": tuple(NoticeState)}
+
+
+@router.get("/notices", operation_id="v1ListNotices")
+async def list_notices(core: Core, caller: Reader,
+                       state: Literal["open", "acknowledged", "escalated", "superseded", "all"] = "all") -> JSONResponse:
+    await core.writer.settled()
+    late = _late_notices(core)
+    wanted = _STATES[state]
+    with core.writer.reading() as current:
+        mine = sorted((n for n in current.notices.values() if n.to_party == caller.party and n.state in wanted),
+                      key=lambda n: (n.sent_at_s, n.id))
+        body = [notice_view(n, disclosure(current, n), late.get((n.about, n.about_version))) for n in mine]
+    return JSONResponse({"notices": body})
+
+
+@router.post("/notices/{notice_id}/acknowledgement", operation_id="v1Acknowledge")
+async def acknowledge(notice_id: Annotated[str, Path(max_length=512)], body: AcknowledgementBody, core: Core,
+                      caller: Acknowledger) -> JSONResponse:
+    """The read-back: the declaration and version the party saw. 409 when not current (logged)."""
+    notice = await core.acknowledge(party=caller.party, notice_id=notice_id, declaration_id=body.declaration,
+                                    version=body.version)
+    return JSONResponse({"notice": notice_view(notice, [])})
+
+
+def _sse(event: Event) -> bytes:
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.seq, event.kind.value.encode(), orjson.dumps(event_json(event)))
+
+
+@router.get("/events", operation_id="v1Events", response_class=StreamingResponse)
+async def events(request: Request, core: Core, caller: Reader,
+                 last_event_id: Annotated[str | None, Header()] = None,
+                 after: Annotated[int | None, Query(ge=0, description="resume after this sequence number")] = None
+                 ) -> StreamingResponse:
+    """Server-Sent Events for the caller: notice, escalation, conflict, state_change, alert. Each
+    event's `id` is its place in the party's stream; `Last-Event-ID` resumes with nothing lost."""
+    start = after or 0
+    if last_event_id:
+        if not last_event_id.strip().isdigit():
+            raise InvalidInput("Last-Event-ID", "expected the sequence number of the last event received")
+        start = int(last_event_id)
+    party = caller.party
+
+    async def stream() -> AsyncIterator[bytes]:
+        queue = core.broker.subscribe(party)
+        last = start
+        try:
+            yield b": connected\n\n"
+            while True:
+                backlog = core.events_after(party, last)
+                for event in backlog:
+                    yield _sse(event)
+                    last = event.seq
+                if backlog:
+                    await core.mark_delivered(party, backlog, via="sse")
+                    continue
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=KEEP_ALIVE_S)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield b": keep-alive\n\n"
+                    continue
+                if event.seq <= last:
+                    continue
+                if event.seq > last + 1:  # something in between: read it from the record first
+                    queue.put_nowait(event)
+                    continue
+                yield _sse(event)
+                last = event.seq
+                if notice_ids([event]):
+                    await core.mark_delivered(party, [event], via="sse")
+        finally:
+            core.broker.unsubscribe(party, queue)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.put("/webhook", operation_id="v1SetWebhook")
+async def set_webhook(body: WebhookBody, core: Core, caller: Reader) -> JSONResponse:
+    """Each of the caller's events is also POSTed there, signed (HMAC-SHA256 of the body with the
+    secret returned here, header X-Deconfliction-Signature), retried until delivered or past its
+    deadline, idempotent by event id (header X-Deconfliction-Event-Id)."""
+    secret = await core.set_webhook(caller.party, body.url)
+    return JSONResponse({"url": body.url, "secret": secret})
+
+
+@router.post("/tracks", operation_id="v1PostTracks")
+async def post_tracks(body: TracksBody, core: Core, caller: Declarer) -> JSONResponse:
+    """Live states: conformance to their operations (Nonconforming, notified) and predicted
+    losses of separation with other parties' tracks (alerts, pushed as events)."""
+    observed = await core.ingest_tracks(caller.party, body.to_states())
+    return JSONResponse({
+        "nonconforming": [{"operation": e.operation_id, "track": e.track_id, "t_s": e.t_s, "reason": e.reason.value}
+                          for e in observed.nonconformances],
+        "notices": [{"id": n.id, "to": n.to_party, "about": n.about, "reason": n.reason.value}
+                    for n in observed.notices],
+        "alerts": [{"tracks": list(a.tracks), "tcpa_s": a.tcpa_s, "dcpa_m": a.dcpa_m, "loss_of_separation": a.loss_now}
+                   for a in observed.alerts if caller.party in a.parties],
+    })
+
+
+@router.get("/ledger", operation_id="v1Ledger", response_class=StreamingResponse)
+async def ledger(core: Core, caller: Inquirer) -> StreamingResponse:
+    """Every ledger entry as JSON Lines, in order, with its hashes (inquiry scope)."""
+    def lines() -> Any:
+        with core.db.read() as connection:
+            for entry in ledger_repo.entries(connection):
+                yield orjson.dumps(entry.as_json(), option=orjson.OPT_SORT_KEYS) + b"\n"
+    return StreamingResponse(lines(), media_type="application/jsonl")
+
+
+@router.get("/ledger/verification", operation_id="v1LedgerVerification")
+async def verification(core: Core, caller: Inquirer) -> JSONResponse:
+    await core.writer.settled()
+    with core.db.read() as connection:
+        result = ledger_repo.verify(connection)
+    return JSONResponse({"ok": result.ok, "entries": result.entries, "head": result.head_hash,
+                         "first_bad_seq": result.first_bad_seq, "reason": result.reason})

@@ -1,0 +1,81 @@
+"""What the ledger and the event streams say about a write: payloads built in one place."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..engine.state import Change
+from ..geo import dump_volume4d
+from ..model import Conflict, Declaration, LateNotice, Notice
+from ..store.codec import encode_volume
+
+
+def _bound(value: float) -> float | None:
+    """JSON has no infinity: an unbounded side is null."""
+    return value if math.isfinite(value) else None
+
+
+def declaration_payload(d: Declaration) -> dict[str, Any]:
+    """The whole declaration, purpose included: the ledger is for an inquiry, not for other parties."""
+    return {"id": d.id, "party": d.party, "kind": d.kind.value, "version": d.version, "state": d.state.value,
+            "priority": d.priority, "purpose": d.purpose, "ovn": d.ovn, "uss_base_url": d.uss_base_url,
+            "subscription_id": d.subscription_id, "declared_at_s": d.declared_at_s,
+            "volumes": [encode_volume(v) for v in d.volumes]}
+
+
+def overlaps_json(conflict: Conflict) -> list[dict[str, Any]]:
+    return [
+        {"i": v.i, "j": v.j, "area_m2": round(v.overlap.area_m2, 3),
+         "altitude_m": [_bound(v.overlap.altitude_m.lower), _bound(v.overlap.altitude_m.upper)],
+         "time_s": [_bound(v.overlap.time_s.lower), _bound(v.overlap.time_s.upper)]}
+        for v in conflict.volumes
+    ]
+
+
+def conflict_payload(conflict: Conflict) -> dict[str, Any]:
+    return {"a": conflict.a, "b": conflict.b, "a_version": conflict.a_version, "b_version": conflict.b_version,
+            "volumes": [[v.i, v.j] for v in conflict.volumes], "overlaps": overlaps_json(conflict)}
+
+
+def notice_payload(n: Notice) -> dict[str, Any]:
+    return {"notice": n.id, "to": n.to_party, "reason": n.reason.value, "about": n.about,
+            "version": n.about_version, "other": n.other, "sent_at_s": n.sent_at_s, "deadline_s": n.deadline_s,
+            "state": n.state.value, "acknowledged_at_s": n.acknowledged_at_s, "escalated_at_s": n.escalated_at_s,
+            "delivered_at_s": n.delivered_at_s}
+
+
+def late_notice_payload(late: LateNotice) -> dict[str, Any]:
+    return {"declaration": late.declaration_id, "version": late.version, "notice_s": late.notice_s,
+            "required_s": late.required_s}
+
+
+def wire_volumes(volumes: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [dump_volume4d(v) for v in volumes]
+
+
+def f3548_payload(change: Change) -> dict[str, Any]:
+    """An F3548 write's registry part: enough to reconstruct who declared what, where and when."""
+    payload: dict[str, Any] = {}
+    if change.put_declarations:
+        payload["declarations"] = [declaration_payload(d) for d in change.put_declarations]
+    if change.del_declarations:
+        payload["deleted_declarations"] = list(change.del_declarations)
+    if change.put_subscriptions:
+        payload["subscriptions"] = [
+            {"id": s.id, "party": s.party, "version": s.version, "notification_index": s.notification_index,
+             "implicit": s.implicit, "notify_for_operational_intents": s.notify_for_operational_intents,
+             "notify_for_constraints": s.notify_for_constraints, "uss_base_url": s.uss_base_url,
+             "volumes": [encode_volume(v) for v in s.volumes]}
+            for s in change.put_subscriptions
+        ]
+    if change.notified:
+        payload["notified"] = [[sub_id, index] for sub_id, index in change.notified]
+    if change.del_subscriptions:
+        payload["deleted_subscriptions"] = list(change.del_subscriptions)
+    if change.put_availability:
+        payload["uss_availability"] = [{"uss": a.uss, "availability": a.availability.value, "version": a.version}
+                                       for a in change.put_availability]
+    if change.put_reports:
+        payload["reports"] = [{"id": r.id, "reporter": r.reporter} for r in change.put_reports]
+    return payload

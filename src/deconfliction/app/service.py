@@ -1,0 +1,198 @@
+"""`App`: the application one process runs, whichever doors it serves (/v1, /dss/v1, /uss/v1,
+the CLI, scenario replay). It owns the one writer, the live streams, the track monitor and
+the background loops (escalation at deadlines, subscription expiry, webhook delivery)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from ..clock import Clock
+from ..engine.f3548 import Caller, Outcome, RandomTokens, Tokens
+from ..engine.f3548.subscriptions import expire_subscriptions
+from ..engine.state import Change, State
+from ..engine.tactical import Protection
+from ..model import DeclarationKind, Event, LedgerRecord, Nonconformance, Notice, NoticeState, TrackState
+from ..store import Database, repo
+from . import usecases
+from .delivery import Broker, WebhookSender, notice_ids
+from .records import f3548_payload
+from .tracks import Alert, TrackMonitor
+from .usecases import DeclarationOutcome, Rules
+from .writer import Writer
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+ESCALATION_POLL_S = 0.2  # a notice silent at its deadline is escalated within this (goal: 1 s)
+EXPIRE_EVERY_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class TracksOutcome:
+    nonconformances: tuple[Nonconformance, ...]
+    notices: tuple[Notice, ...]
+    alerts: tuple[Alert, ...]
+
+
+class App:
+    def __init__(self, db: Database, clock: Clock, *, rules: Rules | None = None, dss_rules: Rules | None = None,
+                 tokens: Tokens | None = None, protection: Protection | None = None, base_url: str = "") -> None:
+        self.db = db
+        self.base_url = base_url  # where USSs reach this service's /uss/v1
+        self.clock = clock
+        self.rules = rules or Rules()
+        self.dss_rules = dss_rules or self.rules
+        self.tokens: Tokens = tokens or RandomTokens()
+        self.broker = Broker()
+        self.writer = Writer(db, clock, on_commit=self._published)
+        self.monitor = TrackMonitor(protection or Protection())
+        self.webhooks: WebhookSender | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def state(self) -> State:
+        return self.writer.state
+
+    def _published(self, change: Change) -> None:
+        self.broker.publish(change.events)
+
+    # -- background ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the loops that act with no request arriving (inside a running event loop)."""
+        self.webhooks = WebhookSender(load=self._webhook_batch, delivered=self._webhook_delivered,
+                                      broker=self.broker, now_s=self.clock.now_s)
+        self._tasks = [asyncio.create_task(self._escalate_forever(), name="escalation"),
+                       asyncio.create_task(self._expire_forever(), name="expiry")]
+        for party in list(self.state.webhooks):
+            self.webhooks.ensure(party)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.webhooks is not None:
+            await self.webhooks.close()
+        self.writer.close()
+
+    async def _escalate_forever(self) -> None:
+        while True:
+            await asyncio.sleep(ESCALATION_POLL_S)
+            try:
+                await self.escalate_due()
+            except Exception:  # a failed pass is retried at the next one
+                log.exception("escalation pass failed")
+
+    async def _expire_forever(self) -> None:
+        while True:
+            await asyncio.sleep(EXPIRE_EVERY_S)
+            try:
+                now_s = self.clock.now_s()
+                if any(s.expired(now_s) for s in self.state.subscriptions.values()):
+                    await self.f3548("dss.subscription.expire", Caller("dss", frozenset()), expire_subscriptions)
+            except Exception:
+                log.exception("expiring subscriptions failed")
+
+    # -- the F3548 door ----------------------------------------------------------------------
+    async def f3548(self, kind: str, caller: Caller, decide: Callable[[State, float], Outcome[T]]) -> Outcome[T]:
+        """An F3548 registry write, with the hotline's effects of the declarations it writes."""
+        def decision(state: State, now_s: float) -> Outcome[T]:
+            outcome = decide(state, now_s)
+            change = outcome.change
+            effects = Change()
+            for declaration in change.put_declarations:
+                effects += usecases.hotline_effects(state, declaration, now_s=now_s, rules=self.dss_rules)[0]
+            for declaration_id in change.del_declarations:
+                old = state.declaration(declaration_id)
+                if old is not None:
+                    effects += usecases.withdrawal_effects(state, old, now_s=now_s, actor=caller.party)
+            registry = replace(change, put_declarations=(), del_declarations=()) if effects.ledger else change
+            record = LedgerRecord(caller.party, kind, f3548_payload(registry))
+            first = usecases.register_party(state, caller.party, now_s) if caller.party != "dss" else Change()
+            return replace(outcome, change=first + change + Change(ledger=(record,)) + effects)
+        return await self.writer.write(decision)
+
+    # -- the party door ----------------------------------------------------------------------
+    async def declare(self, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple,
+                      priority: int = 0, purpose: str = "", version: int | None = None,
+                      rules: Rules | None = None) -> DeclarationOutcome:
+        outcome = await self.writer.write(lambda state, now_s: usecases.declare(
+            state, party=party, declaration_id=declaration_id, kind=kind, volumes=volumes, priority=priority,
+            purpose=purpose, version=version, now_s=now_s, rules=rules or self.rules, tokens=self.tokens))
+        return outcome.result
+
+    async def withdraw(self, *, party: str, declaration_id: str, version: int) -> None:
+        await self.writer.write(lambda state, now_s: usecases.withdraw(
+            state, party=party, declaration_id=declaration_id, version=version, now_s=now_s))
+
+    async def acknowledge(self, *, party: str, notice_id: str, declaration_id: str, version: int) -> Notice:
+        outcome = await self.writer.write(lambda state, now_s: usecases.acknowledge(
+            state, party=party, notice_id=notice_id, declaration_id=declaration_id, version=version, now_s=now_s))
+        if isinstance(outcome.result, Exception):
+            raise outcome.result
+        return outcome.result
+
+    async def acknowledge_about(self, *, party: str, declaration_id: str, version: int | None) -> list[Notice]:
+        outcome = await self.writer.write(lambda state, now_s: usecases.acknowledge_about(
+            state, party=party, declaration_id=declaration_id, version=version, now_s=now_s))
+        if isinstance(outcome.result, Exception):
+            raise outcome.result
+        return outcome.result
+
+    async def escalate_due(self) -> list[Notice]:
+        now_s = self.clock.now_s()
+        if not any(n.state is NoticeState.SENT and n.deadline_s <= now_s for n in self.state.notices.values()):
+            return []
+        outcome = await self.writer.write(lambda state, now: usecases.escalate(state, now_s=now))
+        return outcome.result
+
+    async def add_party(self, party: str, name: str = "") -> None:
+        await self.writer.write(lambda state, now_s: Outcome(usecases.register_party(state, party, now_s, name), None))
+
+    async def ingest_tracks(self, party: str, states: list[TrackState]) -> TracksOutcome:
+        """Conformance (Nonconforming, notified) and loss-of-separation alerts, live."""
+        strays, alerts = self.monitor.observe(self.state, party, states)
+        notices: list[Notice] = []
+        for stray in strays:
+            outcome = await self.writer.write(lambda state, now_s, stray=stray: usecases.report_nonconformance(
+                state, stray, now_s=now_s, rules=self.rules))
+            notices += outcome.result
+        for found in alerts:
+            payload = {"tracks": list(found.tracks), "parties": list(found.parties), "tcpa_s": found.tcpa_s,
+                       "dcpa_m": found.dcpa_m, "loss_of_separation": found.loss_now}
+            await self.writer.write(lambda state, now_s, payload=payload, found=found: usecases.alert(
+                state, parties=found.parties, payload=payload, now_s=now_s))
+        return TracksOutcome(tuple(strays), tuple(notices), tuple(alerts))
+
+    async def set_webhook(self, party: str, url: str) -> str:
+        secret = secrets.token_urlsafe(32)
+        await self.writer.write(lambda state, now_s: usecases.set_webhook(
+            state, party=party, url=url, secret=secret, now_s=now_s))
+        if self.webhooks is not None:
+            self.webhooks.ensure(party)
+        return secret
+
+    async def mark_delivered(self, party: str, events: list[Event], *, via: str, webhook_seq: int | None = None) -> None:
+        ids = [i for i in notice_ids(events) if i in self.state.notices and self.state.notices[i].delivered_at_s is None]
+        hook = self.state.webhooks.get(party)
+        if not ids and (webhook_seq is None or hook is None or webhook_seq <= hook.delivered_seq):
+            return
+        await self.writer.write(lambda state, now_s: usecases.delivered(
+            state, party=party, notice_ids=ids, now_s=now_s, via=via, webhook_seq=webhook_seq))
+
+    async def _webhook_batch(self, party: str, _unused: int) -> tuple[str, str, int, list[Event]] | None:
+        hook = self.state.webhooks.get(party)
+        if hook is None:
+            return None
+        return hook.url, hook.secret, hook.delivered_seq, self.events_after(party, hook.delivered_seq, limit=100)
+
+    async def _webhook_delivered(self, party: str, seq: int, events: list[Event]) -> None:
+        await self.mark_delivered(party, events, via="webhook", webhook_seq=seq)
+
+    # -- reads -------------------------------------------------------------------------------
+    def events_after(self, party: str, after_seq: int, limit: int = 1000) -> list[Event]:
+        with self.db.read() as connection:
+            return repo.events_after(connection, party, after_seq, limit)

@@ -1,0 +1,365 @@
+"""The use cases as decisions: each reads the `State` and returns an `Outcome` whose change
+the one writer applies and commits with its ledger records and events. No I/O here.
+
+Every door ends in these: /v1 (`declare`, `withdraw`, `acknowledge`, tracks), /dss/v1 (the
+F3548 decisions of `engine.f3548` followed by `hotline_effects`, so an intent written by a USS
+raises the same conflicts, late-notice flag, notices and advice as a declaration over /v1),
+the scheduler (`escalate`) and scenario replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..engine.f3548 import Outcome, Tokens
+from ..engine.f3548.common import footprint_area_m2, notify, subscription_writes
+from ..engine.hotline import (
+    acknowledge as acknowledge_notice, conflict_notices, escalate_due, late_notice_notices, nonconformance_notices,
+    superseded_by,
+)
+from ..engine.state import Change, State
+from ..engine.strategic import advise, late_notice, yielding_side
+from ..errors import InvalidInput, NotFound, PermissionDenied, PriorityConflict, VersionMismatch
+from ..geo import Volume4D
+from ..model import (
+    Advice, Conflict, Declaration, DeclarationKind, Event, EventKind, LateNotice, LedgerRecord, Nonconformance,
+    Notice, OperationState, Party, SubscriberToNotify, Webhook,
+)
+from .records import conflict_payload, declaration_payload, late_notice_payload, notice_payload
+from .views import conflict_view, disclosure, notice_view, own_declaration_view, when
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The hotline's rules: lead time an operation needs, time to acknowledge a notice, who hears
+    of a stray aircraft (declarations within `nearby_m` and `nearby_s`), and whether a lower
+    priority that conflicts with a higher one is refused (F3548 SCD0015) or only flagged."""
+
+    min_notice_s: float = 15 * 60.0
+    ack_deadline_s: float = 5 * 60.0
+    nearby_m: float = 10_000.0
+    nearby_s: float = 900.0
+    refuse_lower_priority: bool = False
+    max_area_m2: float | None = None
+    max_duration_s: float | None = None
+
+
+def rules_of(settings: Any, *, door: str = "v1") -> Rules:
+    """The rules a door applies, from the Settings (`door` "dss": F3548's own limits apply)."""
+    common = {"min_notice_s": settings.seconds("min_notice"), "ack_deadline_s": settings.seconds("ack_deadline"),
+              "nearby_m": settings.nearby_radius_m, "nearby_s": settings.seconds("nearby_window")}
+    if door == "dss":
+        return Rules(**common)
+    return Rules(**common, refuse_lower_priority=settings.refuse_lower_priority,
+                 max_area_m2=settings.v1_max_area_km2 * 1e6, max_duration_s=settings.seconds("v1_max_duration"))
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationOutcome:
+    declaration: Declaration
+    conflicts: tuple[Conflict, ...] = ()
+    late_notice: LateNotice | None = None
+    notices: tuple[Notice, ...] = ()
+    advice: tuple[Advice, ...] = ()
+    created: bool = True
+    unchanged: bool = False  # an idempotent retry: nothing was written
+    subscribers: tuple[SubscriberToNotify, ...] = field(default=())
+
+
+def _event(party: str, kind: EventKind, at_s: float, payload: dict[str, object], deadline_s: float | None = None) -> Event:
+    return Event(party, 0, kind, at_s, payload, deadline_s)
+
+
+def register_party(state: State, party: str, now_s: float, name: str = "") -> Change:
+    """A party is registered the first time it acts (its token's `sub` is its id)."""
+    if party in state.parties:
+        return Change()
+    return Change(put_parties=(Party(party, name),),
+                  ledger=(LedgerRecord(party, "party_registered", {"party": party, "name": name}),))
+
+
+def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rules: Rules) -> tuple[Change, DeclarationOutcome]:
+    """What a new version of `declaration` causes: conflicts, the notice rule, notices to each
+    affected party (pushed as events with what each may see), supersession of notices about
+    its older version, and advice for whoever should give way."""
+    found = state.declarations.conflicts_of(declaration)
+    late = late_notice(declaration, rules.min_notice_s)
+    others = [state.declaration(c.other(declaration.id)) for c in found]
+    fresh: list[Notice] = []
+    for conflict, other in zip(found, others, strict=True):
+        assert other is not None
+        a, b = (declaration, other) if conflict.a == declaration.id else (other, declaration)
+        fresh += conflict_notices(conflict, a, b, now_s=now_s, ack_deadline_s=rules.ack_deadline_s)
+    if late is not None:
+        fresh += late_notice_notices(late, declaration, [o for o in others if o is not None], now_s=now_s,
+                                     ack_deadline_s=rules.ack_deadline_s)
+    fresh = [n for n in fresh if n.id not in state.notices]
+    stale = superseded_by(state.notices.values(), declaration) if declaration.version > 1 else []
+    with state.declarations.including(declaration):
+        advice = _advice(state, found)
+        events = [_event(n.to_party, EventKind.NOTICE, now_s, {"notice": notice_view(
+            n, disclosure(state, n, declaration if n.about == declaration.id else None), late)}, n.deadline_s)
+            for n in fresh]
+    for conflict in found:
+        for party in sorted({declaration.party} | {o.party for o in others if o is not None and o.id in conflict.key}):
+            events.append(_event(party, EventKind.CONFLICT, now_s, {"conflict": conflict_view(conflict)}))
+    for n in stale:
+        events.append(_event(n.to_party, EventKind.STATE_CHANGE, now_s, {
+            "notice": n.id, "state": n.state.value, "about": n.about, "version": declaration.version}))
+    ledger = [LedgerRecord(declaration.party, "declared" if declaration.version == 1 else "revised",
+                           declaration_payload(declaration))]
+    ledger += [LedgerRecord(SYSTEM, "conflict_detected", conflict_payload(c)) for c in found]
+    if late is not None:
+        ledger.append(LedgerRecord(SYSTEM, "late_notice", late_notice_payload(late)))
+    ledger += [LedgerRecord(SYSTEM, "notice_superseded", notice_payload(n)) for n in stale]
+    ledger += [LedgerRecord(SYSTEM, "notice_sent", notice_payload(n)) for n in fresh]
+    change = Change(put_notices=tuple(stale) + tuple(fresh), late_notices=(late,) if late else (),
+                    events=tuple(events), ledger=tuple(ledger))
+    return change, DeclarationOutcome(declaration, tuple(found), late, tuple(fresh), advice)
+
+
+def _advice(state: State, found: list[Conflict]) -> tuple[Advice, ...]:
+    """Advice for every operation that should give way in these conflicts, weighed against every
+    declaration in force (the state must hold the declaration being written)."""
+    yielding: dict[str, Declaration] = {}
+    for conflict in found:
+        a, b = state.declaration(conflict.a), state.declaration(conflict.b)
+        if a is None or b is None:
+            continue
+        side = yielding_side(conflict, a, b)
+        if side.is_operation:
+            yielding[side.id] = side
+    return tuple(advise(d, state.declarations) for _, d in sorted(yielding.items()))
+
+
+def advice_in_force(state: State) -> tuple[Advice, ...]:
+    return _advice(state, state.declarations.all_conflicts())
+
+
+def _check_volumes(kind: DeclarationKind, volumes: tuple[Volume4D, ...], rules: Rules) -> None:
+    if not volumes:
+        raise InvalidInput("volumes", "at least one volume is required")
+    for i, v in enumerate(volumes):
+        if kind is DeclarationKind.OPERATION:
+            if v.time_s.lower == float("-inf"):
+                raise InvalidInput(f"volumes[{i}].time_start", "an operation's volumes need time_start and time_end")
+            if v.time_s.upper == float("inf"):
+                raise InvalidInput(f"volumes[{i}].time_end", "an operation's volumes need time_start and time_end")
+            if rules.max_duration_s is not None and v.time_s.length > rules.max_duration_s:
+                raise InvalidInput(f"volumes[{i}].time_end", f"a volume may last at most {rules.max_duration_s / 3600:g} h")
+        if rules.max_area_m2 is not None:
+            area = footprint_area_m2(v)
+            if area > rules.max_area_m2:
+                raise InvalidInput(f"volumes[{i}].volume", f"area {area / 1e6:.0f} km^2 exceeds the limit of "
+                                                           f"{rules.max_area_m2 / 1e6:.0f} km^2")
+
+
+def declare(state: State, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple[Volume4D, ...],
+            priority: int, purpose: str, version: int | None, now_s: float, rules: Rules, tokens: Tokens
+            ) -> Outcome[DeclarationOutcome]:
+    """Create (version None) or revise (version = the current one) a declaration made by a party.
+
+    Conflicts are accepted, flagged, notified and advised (each party keeps its freedom of
+    action) unless `rules.refuse_lower_priority`. The same content again is an idempotent retry.
+    """
+    subject = f"declaration {declaration_id}"
+    try:
+        _check_volumes(kind, volumes, rules)
+    except InvalidInput as error:
+        raise error.within(subject) from None
+    current = state.declaration(declaration_id)
+    if current is not None and current.party != party:
+        raise PermissionDenied(f"{declaration_id} is declared by another party")
+    if current is not None and (current.kind, current.volumes, current.priority, current.purpose) == (
+            kind, volumes, priority, purpose) and version in (None, current.version, current.version - 1):
+        return _unchanged(state, current, rules)
+    if current is None and version is not None:
+        raise NotFound(f"no declaration {declaration_id!r} to revise (omit version to create it)")
+    if current is not None and version is None:
+        raise VersionMismatch(f"{declaration_id} exists at version {current.version}: revise it with that version")
+    if current is not None and version != current.version:
+        raise VersionMismatch(f"version {version} of {declaration_id} is stale: the current version is {current.version}")
+    if current is not None and current.kind is not kind:
+        raise InvalidInput("kind", f"{declaration_id} is a {current.kind.value}; its kind cannot change", subject)
+    if current is None:
+        declaration = Declaration(declaration_id, party, kind, volumes, now_s, priority, purpose=purpose,
+                                  ovn=tokens.ovn())
+    else:
+        declaration = current.revised(volumes=volumes, declared_at_s=now_s, priority=priority, purpose=purpose,
+                                      ovn=tokens.ovn())
+    change, outcome = hotline_effects(state, declaration, now_s=now_s, rules=rules)
+    if rules.refuse_lower_priority:
+        _refuse_lower_priority(state, declaration, outcome.conflicts)
+    bumped, subscribers = notify(state, volumes + (current.volumes if current else ()),
+                                 for_constraints=not declaration.is_operation, now_s=now_s, changed={})
+    _, notified = subscription_writes((), bumped)
+    change = register_party(state, party, now_s) + Change(put_declarations=(declaration,), notified=notified) + change
+    return Outcome(change, replace(outcome, created=current is None, subscribers=subscribers), subscribers)
+
+
+def _refuse_lower_priority(state: State, declaration: Declaration, conflicts: tuple[Conflict, ...]) -> None:
+    for conflict in conflicts:
+        other = state.declaration(conflict.other(declaration.id))
+        if other is not None and other.is_operation and declaration.is_operation and other.priority > declaration.priority:
+            raise PriorityConflict(f"{declaration.id} (priority {declaration.priority}) conflicts with {other.id} "
+                                   f"of priority {other.priority}, and this service refuses lower priorities")
+
+
+def _unchanged(state: State, current: Declaration, rules: Rules) -> Outcome[DeclarationOutcome]:
+    """The answer to a retry: the declaration's findings as they stand, nothing written."""
+    found = tuple(state.declarations.conflicts_of(current))
+    about = tuple(n for n in state.notices.values() if n.about == current.id and n.about_version == current.version)
+    late = late_notice(current, rules.min_notice_s)
+    return Outcome(Change(), DeclarationOutcome(current, found, late, about, _advice(state, list(found)),
+                                                created=False, unchanged=True))
+
+
+def withdraw(state: State, *, party: str, declaration_id: str, version: int, now_s: float) -> Outcome[Declaration]:
+    """Withdraw a declaration: it leaves the airspace; open notices about it are superseded and
+    their receivers told."""
+    current = state.declaration(declaration_id)
+    if current is None:
+        raise NotFound(f"no declaration {declaration_id!r}")
+    if current.party != party:
+        raise PermissionDenied(f"{declaration_id} is declared by another party")
+    if version != current.version:
+        raise VersionMismatch(f"version {version} of {declaration_id} is stale: the current version is {current.version}")
+    return Outcome(withdrawal_effects(state, current, now_s=now_s, actor=party), current)
+
+
+def withdrawal_effects(state: State, declaration: Declaration, *, now_s: float, actor: str) -> Change:
+    stale = [n.superseded() for n in state.notices.values() if n.about == declaration.id and n.open]
+    told = sorted({n.to_party for n in stale} | {declaration.party})
+    events = [_event(p, EventKind.STATE_CHANGE, now_s, {"declaration": declaration.id, "state": "Withdrawn",
+                                                          "version": declaration.version}) for p in told]
+    ledger = [LedgerRecord(actor, "withdrawn", {"id": declaration.id, "version": declaration.version})]
+    ledger += [LedgerRecord(SYSTEM, "notice_superseded", notice_payload(n)) for n in stale]
+    return Change(del_declarations=(declaration.id,), put_notices=tuple(stale), events=tuple(events), ledger=tuple(ledger))
+
+
+def acknowledge(state: State, *, party: str, notice_id: str, declaration_id: str, version: int,
+                now_s: float) -> Outcome[Notice | Exception]:
+    """The read-back: accepted only for the current version. A refusal is itself recorded (the
+    result is then the error to raise once the record is committed)."""
+    notice = state.notices.get(notice_id)
+    if notice is None or notice.to_party != party:
+        raise NotFound(f"no notice {notice_id!r} for {party}")
+    current = state.declaration(notice.about)
+    current_version = current.version if current is not None else -1
+    try:
+        done = acknowledge_notice(notice, party=party, declaration_id=declaration_id, version=version,
+                                  current_version=current_version, at_s=now_s)
+    except (VersionMismatch, InvalidInput, PermissionDenied) as refused:
+        record = LedgerRecord(party, "acknowledgement_refused", {
+            "notice": notice_id, "declaration": declaration_id, "version": version, "reason": refused.message})
+        return Outcome(Change(ledger=(record,)), refused)
+    if done is notice:
+        return Outcome(Change(), done)
+    record = LedgerRecord(party, "acknowledged", {**notice_payload(done), "read_back_version": version})
+    subject_party = current.party if current is not None else None
+    events = [_event(party, EventKind.STATE_CHANGE, now_s, {"notice": done.id, "state": done.state.value})]
+    if subject_party and subject_party != party:
+        events.append(_event(subject_party, EventKind.STATE_CHANGE, now_s, {
+            "acknowledged_by": party, "declaration": done.about, "version": version, "at": when(now_s)}))
+    return Outcome(Change(put_notices=(done,), ledger=(record,), events=tuple(events)), done)
+
+
+def acknowledge_about(state: State, *, party: str, declaration_id: str, version: int | None,
+                      now_s: float) -> Outcome[list[Notice] | Exception]:
+    """Acknowledge every open notice to `party` about `declaration_id` (the scenario files' form;
+    None reads back the version in force)."""
+    current = state.declaration(declaration_id)
+    if current is None:
+        raise NotFound(f"no declaration {declaration_id!r}")
+    pending = sorted((n for n in state.notices.values() if n.to_party == party and n.about == declaration_id and n.open),
+                     key=lambda n: n.id)
+    if not pending:
+        raise NotFound(f"{party} has no open notice about {declaration_id}")
+    read_back = current.version if version is None else version
+    change, done = Change(), []
+    for notice in pending:
+        outcome = acknowledge(state, party=party, notice_id=notice.id, declaration_id=declaration_id,
+                              version=read_back, now_s=now_s)
+        if isinstance(outcome.result, Exception):
+            return Outcome(outcome.change, outcome.result)
+        change += outcome.change
+        done.append(outcome.result)
+    return Outcome(change, done)
+
+
+def escalate(state: State, *, now_s: float) -> Outcome[list[Notice]]:
+    """Escalate every notice silent past its deadline: pushed to the silent party and to the
+    party whose declaration it is about, and logged."""
+    due = escalate_due(state.notices.values(), now_s)
+    events, ledger = [], []
+    for n in due:
+        subject = state.declaration(n.about)
+        view = notice_view(n, disclosure(state, n))
+        for party in sorted({n.to_party} | ({subject.party} if subject is not None else set())):
+            events.append(_event(party, EventKind.ESCALATION, now_s, {"notice": view if party == n.to_party else {
+                "id": n.id, "to": n.to_party, "about": n.about, "about_version": n.about_version,
+                "state": n.state.value, "deadline": when(n.deadline_s)}}))
+        ledger.append(LedgerRecord(SYSTEM, "escalated", notice_payload(n)))
+    return Outcome(Change(put_notices=tuple(due), events=tuple(events), ledger=tuple(ledger)), due)
+
+
+def report_nonconformance(state: State, event: Nonconformance, *, now_s: float, rules: Rules) -> Outcome[list[Notice]]:
+    """A track left its operation's volumes: the operation becomes Nonconforming and its own party
+    and every party with a declaration near it are told."""
+    operation = state.operation(event.operation_id)
+    if operation is None:
+        raise NotFound(f"no operation {event.operation_id!r}")
+    nearby = state.declarations.near(operation, event.t_s, margin_m=rules.nearby_m, margin_s=rules.nearby_s)
+    fresh = [n for n in nonconformance_notices(operation, nearby, now_s=now_s, ack_deadline_s=rules.ack_deadline_s)
+             if n.id not in state.notices]
+    changed = replace(operation, state=OperationState.NONCONFORMING)
+    payload = {"operation": event.operation_id, "party": event.party, "track": event.track_id, "t_s": event.t_s,
+               "reason": event.reason.value, "version": operation.version}
+    events = [_event(n.to_party, EventKind.NOTICE, now_s, {"notice": notice_view(n, disclosure(state, n)),
+                                                           "nonconformance": payload}, n.deadline_s) for n in fresh]
+    events += [_event(p, EventKind.STATE_CHANGE, now_s, {"declaration": operation.id, "state": changed.state.value})
+               for p in sorted({n.to_party for n in fresh} | {operation.party})]
+    ledger = [LedgerRecord(SYSTEM, "nonconforming", payload)]
+    ledger += [LedgerRecord(SYSTEM, "notice_sent", notice_payload(n)) for n in fresh]
+    change = Change(put_declarations=(changed,) if operation.state is not changed.state else (),
+                    put_notices=tuple(fresh), events=tuple(events), ledger=tuple(ledger))
+    return Outcome(change, fresh)
+
+
+def alert(state: State, *, parties: Iterable[str], payload: dict[str, object], now_s: float) -> Outcome[None]:
+    """A predicted loss of separation between tracks of different parties, pushed to each."""
+    events = tuple(_event(p, EventKind.ALERT, now_s, payload) for p in sorted(set(parties)))
+    return Outcome(Change(events=events, ledger=(LedgerRecord(SYSTEM, "alert", payload),)), None)
+
+
+def set_webhook(state: State, *, party: str, url: str, secret: str, now_s: float) -> Outcome[Webhook]:
+    old = state.webhooks.get(party)
+    # Events already in the stream when the hook is set are not replayed to it: SSE resumes those.
+    hook = Webhook(party, url, secret, old.delivered_seq if old else state.event_seq.get(party, 0))
+    record = LedgerRecord(party, "webhook_set", {"party": party, "url": url})
+    return Outcome(register_party(state, party, now_s) + Change(put_webhooks=(hook,), ledger=(record,)), hook)
+
+
+def delivered(state: State, *, party: str, notice_ids: Iterable[str], now_s: float, via: str,
+              webhook_seq: int | None = None) -> Outcome[None]:
+    """Record when notices first reached their party (and how far a webhook got)."""
+    reached = [state.notices[i].delivered(now_s) for i in notice_ids
+               if i in state.notices and state.notices[i].delivered_at_s is None]
+    ledger = tuple(LedgerRecord(SYSTEM, "notice_delivered", {"notice": n.id, "to": n.to_party, "via": via,
+                                                             "delivered_at_s": now_s}) for n in reached)
+    hooks: tuple[Webhook, ...] = ()
+    hook = state.webhooks.get(party)
+    if webhook_seq is not None and hook is not None and webhook_seq > hook.delivered_seq:
+        hooks = (replace(hook, delivered_seq=webhook_seq),)
+    return Outcome(Change(put_notices=tuple(reached), put_webhooks=hooks, ledger=ledger), None)
+
+
+__all__ = [
+    "DeclarationOutcome", "Rules", "acknowledge", "acknowledge_about", "advice_in_force", "alert", "declare",
+    "delivered", "escalate", "hotline_effects", "own_declaration_view", "register_party", "report_nonconformance",
+    "set_webhook", "withdraw", "withdrawal_effects",
+]
