@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from ..store import Database, sqlite_url
 from . import errors
 from .auth import TokenVerifier, load_keys
+from .docs import install_offline_docs
 from .dss_service import DssService, single_writer
 from .routes import constraints, misc, oir, subscriptions
 from .settings import Settings
@@ -52,10 +53,12 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         version="1.0.0",
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None, redoc_url=None,  # install_offline_docs serves /docs without a CDN
     )
     app.state.settings = settings
     app.state.verifier = verifier
     errors.install(app)
     for module in (oir, constraints, subscriptions, misc):
         app.include_router(module.router)
+    install_offline_docs(app)
     return app
