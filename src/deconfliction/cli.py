@@ -17,6 +17,7 @@ from rich.console import Console
 
 from .cli_serve import serve
 from .cli_tactical import tactical_app
+from .cli_version import VersionOption
 from .cli_errors import exit_2_on_error, fail
 from .store import Database, ledger_repo, sqlite_url
 
@@ -35,7 +36,7 @@ DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite file to keep
 
 
 @app.callback()
-def main() -> None:
+def main(version: VersionOption = False) -> None:
     """Declare 4D volumes, find conflicts, notify and acknowledge, keep a tamper-evident log."""
 
 
