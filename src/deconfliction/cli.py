@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from .cli_client import ack, declare, notices
+from .cli_version import VersionOption
 from .cli_errors import exit_2_on_error, fail
 from .cli_serve import serve, token
 from .cli_tactical import tactical_app
@@ -43,7 +44,7 @@ DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite file to keep
 
 
 @app.callback()
-def main() -> None:
+def main(version: VersionOption = False) -> None:
     """Declare 4D volumes, find conflicts, notify and acknowledge, keep a tamper-evident log."""
 
 

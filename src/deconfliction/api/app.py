@@ -19,6 +19,7 @@ from . import errors
 from .auth import TokenVerifier, load_keys, local_signing_key
 from .routes import uss, v1
 from .routes.dss import constraints, misc, oir, subscriptions
+from .docs import install_offline_docs
 
 
 def verifier_for(settings: Settings) -> TokenVerifier:
@@ -77,10 +78,12 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
         version="1.0.0",
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None, redoc_url=None,  # install_offline_docs serves /docs without a CDN
     )
     app.state.settings = settings
     app.state.verifier = verifier
     errors.install(app)
     for module in (oir, constraints, subscriptions, misc, uss, v1):
         app.include_router(module.router)
+    install_offline_docs(app)
     return app
