@@ -65,12 +65,41 @@ class Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    text = Path(path).read_text(encoding="utf-8")
+    data = Path(path).read_bytes()
+    text = _decoded(data, path)
     try:
-        body = json.loads(text) if str(path).endswith(".json") else yaml.load(text, Loader=YAML_LOADER)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise InvalidInput("file", f"{path} is not valid {'JSON' if str(path).endswith('.json') else 'YAML'}: {error}") from None
+        # libyaml reads UTF-8 bytes as they are (no re-encoding of the text)
+        body = json.loads(text) if str(path).endswith(".json") else yaml.load(data, Loader=YAML_LOADER)
+    except json.JSONDecodeError as error:
+        raise InvalidInput("file", f"{path} is not valid JSON: {error}") from None
+    except yaml.YAMLError as error:
+        raise InvalidInput("file", f"{path} is not valid YAML: {_one_line(error)}") from None
     return parse_scenario(body)
+
+
+def _decoded(data: bytes, path: str | Path) -> str:
+    """The file's text; a binary file (compressed, random bytes) or another encoding is refused."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            "file", f"{path} is not a UTF-8 text file (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+    if "\x00" in text:
+        raise InvalidInput("file", f"{path} is not a text file (NUL byte at offset {text.index(chr(0))})")
+    return text
+
+
+def _one_line(error: yaml.YAMLError) -> str:
+    """PyYAML's message spans lines (context, problem, marks): the problem and where, in one line."""
+    problem = getattr(error, "problem", None) or getattr(error, "reason", None) or str(error)
+    mark = getattr(error, "problem_mark", None)
+    position = getattr(error, "position", None)  # a ReaderError (a character YAML refuses)
+    if mark is not None:
+        where = f" (line {mark.line + 1}, column {mark.column + 1})"
+    else:
+        where = f" (offset {position})" if position is not None else ""
+    return " ".join(str(problem).split()) + where
 
 
 def _mapping(value: object, field: str, subject: str | None = None) -> dict[str, Any]:
