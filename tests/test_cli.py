@@ -123,6 +123,14 @@ def test_binary_or_malformed_scenario_file_exits_2_with_one_line_naming_it(tmp_p
     assert line.startswith(f"error: file: {path} {reason}")
 
 
+def test_misspelt_top_level_key_exits_2_naming_it(tmp_path):
+    body = _scenario(scenario_declaration("a", "blue", box(34, 33)))
+    body["declaration"] = body.pop("declarations")
+    result = runner.invoke(app, ["check", str(_write(tmp_path, body))])
+    assert result.exit_code == 2
+    assert "scenario: unknown key 'declaration' (expected one of: acknowledgements, declarations," in result.stderr
+
+
 def test_demo_shows_conflict_late_notice_ack_escalation_and_verified_ledger(tmp_path):
     db = tmp_path / "demo.db"
     result = runner.invoke(app, ["demo", "--db", str(db)], env={"COLUMNS": "160"})
