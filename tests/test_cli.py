@@ -1,6 +1,8 @@
 """`deconfliction check` and `demo` as a user runs them."""
 
+import gzip
 import json
+import random
 import sqlite3
 
 import pytest
@@ -104,6 +106,29 @@ def test_unknown_party_and_duplicate_id_exit_2(tmp_path, change, message):
 def test_missing_file_exits_2(tmp_path):
     result = runner.invoke(app, ["check", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("s.yaml", gzip.compress(b"name: t\n"), "is not a UTF-8 text file (byte 0x8b at offset 1)"),
+    ("s.yaml", random.Random(0).randbytes(4096), "is not a UTF-8 text file (byte 0x"),
+    ("s.json", b'{"name": "t"\x00}', "is not a text file (NUL byte at offset 12)"),
+    ("s.yaml", b"name: t\nrules: {min_notice: PT1M\n", "is not valid YAML: did not find expected ',' or '}' (line 3"),
+], ids=["gzip", "random-bytes", "nul", "yaml-syntax"])
+def test_binary_or_malformed_scenario_file_exits_2_with_one_line_naming_it(tmp_path, name, data, reason):
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: file: {path} {reason}")
+
+
+def test_misspelt_top_level_key_exits_2_naming_it(tmp_path):
+    body = _scenario(scenario_declaration("a", "blue", box(34, 33)))
+    body["declaration"] = body.pop("declarations")
+    result = runner.invoke(app, ["check", str(_write(tmp_path, body))])
+    assert result.exit_code == 2
+    assert "scenario: unknown key 'declaration' (expected one of: acknowledgements, declarations," in result.stderr
 
 
 def test_demo_shows_conflict_late_notice_ack_escalation_and_verified_ledger(tmp_path):

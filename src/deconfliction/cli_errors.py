@@ -13,7 +13,8 @@ from .errors import DeconflictionError
 
 def fail(message: str) -> typer.Exit:
     """Print `message` as an error; the caller raises what this returns."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    # soft_wrap: one line whatever the width (rich would break it at 80 columns off a terminal)
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 

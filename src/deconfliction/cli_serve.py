@@ -23,7 +23,7 @@ def _port_free(host: str, port: int) -> None:
         try:
             s.bind((host, port))
         except OSError as error:
-            raise Unavailable(f"port {port} on {host} is already in use ({error.strerror})") from None
+            raise Unavailable(f"port {port} on {host} is already in use") from None
 
 
 def serve(

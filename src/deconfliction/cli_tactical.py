@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .cli_errors import exit_2_on_error
+from .errors import InvalidInput
 from .engine.tactical import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
@@ -95,13 +96,19 @@ def _progress(console: Console, file: Path) -> Progress:
 
 def _read(file: Path, progress: Progress) -> list[Snapshot]:
     task = progress.add_task("reading", total=file.stat().st_size)
-    with open(file, newline="", encoding="utf-8") as f:
-        return read_snapshots(_counted(f, progress, task))
+    try:
+        with open(file, newline="", encoding="utf-8") as f:
+            return read_snapshots(_counted(f, progress, task, file))
+    except UnicodeDecodeError as error:  # a binary or compressed file, or another encoding
+        bad = error.object[error.start]
+        raise InvalidInput("file", f"{file} is not a UTF-8 text file (byte 0x{bad:02x})") from None
 
 
-def _counted(f: IO[str], progress: Progress, task: Any) -> Iterator[str]:
+def _counted(f: IO[str], progress: Progress, task: Any, file: Path) -> Iterator[str]:
     done = 0
     for k, line in enumerate(f):
+        if "\x00" in line:  # the csv module would take it as part of a field
+            raise InvalidInput("file", f"{file} is not a text file (NUL byte on line {k + 1})")
         done += len(line)
         if k % 20_000 == 0:
             progress.update(task, completed=done)

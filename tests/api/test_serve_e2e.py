@@ -28,6 +28,42 @@ def test_serve_refuses_without_trusted_key_beyond_loopback(tmp_path: Path) -> No
     assert not (tmp_path / "x.db").exists()
 
 
+def _serve(tmp_path: Path, public_pem: Path, port: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, "serve", "--port", str(port), "--db", str(tmp_path / "dss.db"), "--public-key", str(public_pem),
+         "--issuer", "https://auth.test"], check=False, capture_output=True, text=True, timeout=60, env=_env(),
+        cwd=tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_on_a_busy_port_exits_2_before_opening_the_database(tmp_path: Path, public_pem: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = _serve(tmp_path, public_pem, port)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == f"error: port {port} on 127.0.0.1 is already in use"
+    assert not (tmp_path / "dss.db").exists()
+
+
+def test_serve_on_a_database_another_server_holds_exits_2(tmp_path: Path, public_pem: Path) -> None:
+    from deconfliction.api.single_writer import single_writer
+
+    lock = single_writer(tmp_path / "dss.db")  # what a running server holds
+    try:
+        r = _serve(tmp_path, public_pem, _free_port())
+    finally:
+        lock.close()
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == f"error: db: another server is already using {tmp_path / 'dss.db'}"
+
+
 def test_serve_end_to_end(tmp_path: Path, public_pem: Path, token) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

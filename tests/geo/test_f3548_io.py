@@ -162,6 +162,36 @@ def test_non_positive_radius():
     expect_invalid(wire(circle), "outline_circle.radius")
 
 
+@pytest.mark.parametrize(("value", "units"), [(1e9, "M"), (2_000_001.0, "M"), (6_600_000.0, "FT")])
+def test_radius_beyond_two_thousand_km_is_refused(value, units):
+    circle = copy.deepcopy(CIRCLE)
+    circle["outline_circle"]["radius"] = {"value": value, "units": units}
+    err = expect_invalid(wire(circle), "volume.outline_circle.radius")
+    assert err.field == "volume4d.volume.outline_circle.radius"
+    assert "above the maximum of 2,000,000 m" in err.reason and "hemisphere" in err.reason
+
+
+def test_radius_of_two_thousand_km_is_accepted():
+    circle = copy.deepcopy(CIRCLE)
+    circle["outline_circle"]["radius"]["value"] = 2_000_000.0
+    assert parse_volume4d(wire(circle)).footprint.radius_m == 2_000_000.0
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+@pytest.mark.parametrize("path", [
+    ("outline_circle", "radius", "value"), ("outline_circle", "center", "lat"), ("outline_circle", "center", "lng"),
+    ("altitude_lower", "value"), ("altitude_upper", "value"),
+])
+def test_non_finite_numbers_are_refused_naming_the_field(bad, path):
+    body = wire(CIRCLE)
+    inner = body["volume"]
+    for key in path[:-1]:
+        inner = inner[key]
+    inner[path[-1]] = bad
+    err = expect_invalid(body, ".".join(path))
+    assert "finite" in err.reason
+
+
 def test_unsupported_altitude_reference():
     body = wire(SQUARE)
     body["volume"]["altitude_lower"]["reference"] = "SFC"

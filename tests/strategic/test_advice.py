@@ -50,3 +50,20 @@ def test_operation_yields_to_constraint_then_lower_priority_then_later_declarati
     early = operation("early", "blue", box(34, 33), declared_at=T0 - 5000)
     late = operation("late", "red", box(34, 33), declared_at=T0 - 10)
     assert yielding_side(conflict_between(early, late), early, late) is late
+
+
+def test_who_gives_way_priority_then_later_declaration_then_larger_id():
+    def yields(a, b):
+        side = yielding_side(conflict_between(a, b), a, b)
+        assert yielding_side(conflict_between(b, a), b, a) is side  # whichever order they come in
+        return side.id
+
+    # priority first: the higher priority wins even though it was declared later and has the larger id
+    assert yields(operation("z-high", "blue", box(34, 33), priority=2, declared_at=T0 - 10),
+                  operation("a-low", "red", box(34, 33), priority=1, declared_at=T0 - 9000)) == "a-low"
+    # equal priority: the later declaration gives way, whatever the ids
+    assert yields(operation("z-early", "blue", box(34, 33), declared_at=T0 - 9000),
+                  operation("a-late", "red", box(34, 33), declared_at=T0 - 10)) == "a-late"
+    # equal priority and declaration time: the larger id gives way
+    assert yields(operation("b", "blue", box(34, 33), declared_at=T0 - 10),
+                  operation("a", "red", box(34, 33), declared_at=T0 - 10)) == "b"

@@ -1,3 +1,4 @@
+import gzip
 import json
 
 import pytest
@@ -70,3 +71,20 @@ def test_bad_rows_exit_2_naming_line_and_field(tmp_path, text, where):
 def test_invalid_protection_exits_2(tmp_path):
     result = run(tmp_path, "\n".join([HEADER, *ROWS]), "--rpz", "-1")
     assert result.exit_code == 2 and "rpz_m" in result.output
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (gzip.compress("\n".join([HEADER, *ROWS]).encode()), "is not a UTF-8 text file (byte 0x8b)"),
+        ("\n".join([HEADER, "Caf\u00e9,0,0,1,1,1,1"]).encode("latin-1"), "is not a UTF-8 text file (byte 0xe9)"),
+        ("\n".join([HEADER, ROWS[0], "D\x00,0,0,1,1,1,1"]).encode(), "is not a text file (NUL byte on line 3)"),
+    ],
+    ids=["gzip", "latin-1", "nul"],
+)
+def test_binary_or_non_utf8_csv_exits_2_with_one_line_naming_it(tmp_path, data, reason):
+    path = tmp_path / "states.csv"
+    path.write_bytes(data)
+    result = CliRunner().invoke(app, ["tactical", "detect", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [f"error: file: {path} {reason}"]

@@ -17,6 +17,13 @@ from .plane import polygon_problem
 from .volume import INF, Circle, Footprint, Interval, LatLng, Polygon, Volume4D, finite_number
 
 FEET_M = 0.3048
+# The largest circle radius accepted: 2,000 km. Overlaps with a circle are decided in an azimuthal
+# equidistant plane centred on it (geo/plane.py): exact along rays from the centre, stretched
+# across them by (d/R)/sin(d/R), 1.7% at 2,000 km but without bound towards the antipode; and a
+# radius past 10,000 km (a quarter meridian) is more than a hemisphere. 2,000 km keeps a circle a
+# small cap, well within a hemisphere and within the range plane.py's densification step is sized
+# for, yet it is far larger than any real operation, protected site or restricted zone.
+MAX_RADIUS_M = 2_000_000.0
 
 
 def _mapping(value: object, field: str) -> dict[str, Any]:
@@ -66,6 +73,10 @@ def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool =
         radius = _distance_m(body.get("radius"), f"{field}.outline_circle.radius")
         if radius <= 0:
             raise InvalidInput(f"{field}.outline_circle.radius", f"radius must be > 0 m, got {radius}")
+        if radius > MAX_RADIUS_M:
+            raise InvalidInput(f"{field}.outline_circle.radius",
+                               f"radius {radius:g} m is above the maximum of {MAX_RADIUS_M:,.0f} m "
+                               "(a footprint must stay well within a hemisphere)")
         return Circle(LatLng.checked(centre.get("lat"), centre.get("lng"), f"{field}.outline_circle.center"), radius)
     body = _mapping(volume3d["outline_polygon"], f"{field}.outline_polygon")
     raw = body.get("vertices")

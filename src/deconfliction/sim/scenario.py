@@ -1,7 +1,7 @@
 """Scenario files (YAML or JSON): parties, declarations in the order made, acknowledgements.
 
 The whole file is validated before anything is replayed, so a bad declaration stores nothing;
-each error names the declaration, the field and the reason.
+each error names the declaration, the field and the reason. An unknown key is refused, not ignored.
 """
 
 from __future__ import annotations
@@ -19,6 +19,20 @@ from ..geo import LatLng, Volume4D, parse_duration, parse_instant, parse_volume4
 from ..geo.volume import finite_number
 from ..model import DeclarationKind, Party, TrackState
 from ..app.usecases import Rules
+
+# libyaml's parser when PyYAML was built with it (the PyPI wheels are): several times faster than
+# the pure-Python one on large scenarios. Both build the same plain data (SafeConstructor).
+YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# The keys each mapping may have: any other is refused (a misspelt key would be silently ignored).
+# Volumes are F3548 Volume4D, whose unknown fields are ignored as the OpenAPI file asks.
+SCENARIO_KEYS = frozenset({"name", "rules", "parties", "declarations", "acknowledgements", "tracks", "until"})
+RULES_KEYS = frozenset({"min_notice", "ack_deadline"})
+PARTY_KEYS = frozenset({"id", "name"})
+DECLARATION_KEYS = frozenset({"id", "party", "kind", "priority", "declared_at", "purpose", "volumes"})
+ACKNOWLEDGEMENT_KEYS = frozenset({"party", "notice_of", "at", "version"})
+TRACK_KEYS = frozenset({"track", "operation", "states"})
+TRACK_STATE_KEYS = frozenset({"at", "lat", "lng", "alt_m"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +75,50 @@ class Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    text = Path(path).read_text(encoding="utf-8")
+    data = Path(path).read_bytes()
+    text = _decoded(data, path)
     try:
-        body = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise InvalidInput("file", f"{path} is not valid {'JSON' if str(path).endswith('.json') else 'YAML'}: {error}") from None
+        # libyaml reads UTF-8 bytes as they are (no re-encoding of the text)
+        body = json.loads(text) if str(path).endswith(".json") else yaml.load(data, Loader=YAML_LOADER)
+    except json.JSONDecodeError as error:
+        raise InvalidInput("file", f"{path} is not valid JSON: {error}") from None
+    except yaml.YAMLError as error:
+        raise InvalidInput("file", f"{path} is not valid YAML: {_one_line(error)}") from None
     return parse_scenario(body)
 
 
-def _mapping(value: object, field: str, subject: str | None = None) -> dict[str, Any]:
+def _decoded(data: bytes, path: str | Path) -> str:
+    """The file's text; a binary file (compressed, random bytes) or another encoding is refused."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            "file", f"{path} is not a UTF-8 text file (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+    if "\x00" in text:
+        raise InvalidInput("file", f"{path} is not a text file (NUL byte at offset {text.index(chr(0))})")
+    return text
+
+
+def _one_line(error: yaml.YAMLError) -> str:
+    """PyYAML's message spans lines (context, problem, marks): the problem and where, in one line."""
+    problem = getattr(error, "problem", None) or getattr(error, "reason", None) or str(error)
+    mark = getattr(error, "problem_mark", None)
+    position = getattr(error, "position", None)  # a ReaderError (a character YAML refuses)
+    if mark is not None:
+        where = f" (line {mark.line + 1}, column {mark.column + 1})"
+    else:
+        where = f" (offset {position})" if position is not None else ""
+    return " ".join(str(problem).split()) + where
+
+
+def _mapping(value: object, field: str, subject: str | None = None, *, keys: frozenset[str]) -> dict[str, Any]:
+    """`value` as a mapping whose keys are all among `keys`."""
     if not isinstance(value, dict):
         raise InvalidInput(field, f"expected a mapping, got {type(value).__name__}", subject)
+    for key in value:
+        if key not in keys:
+            raise InvalidInput(field, f"unknown key {key!r} (expected one of: {', '.join(sorted(keys))})", subject)
     return value
 
 
@@ -90,9 +137,9 @@ def _text(value: object, field: str, subject: str | None = None) -> str:
 
 
 def parse_scenario(body: object) -> Scenario:
-    root = _mapping(body, "scenario")
+    root = _mapping(body, "scenario", keys=SCENARIO_KEYS)
     name = _text(root.get("name", "unnamed"), "name")
-    rules_body = _mapping(root.get("rules") or {}, "rules")
+    rules_body = _mapping(root.get("rules") or {}, "rules", keys=RULES_KEYS)
     defaults = Rules()
     rules = Rules(
         min_notice_s=parse_duration(rules_body["min_notice"], "rules.min_notice") if "min_notice" in rules_body else defaults.min_notice_s,
@@ -100,7 +147,7 @@ def parse_scenario(body: object) -> Scenario:
     )
     parties: list[Party] = []
     for i, raw in enumerate(_list(root.get("parties"), "parties")):
-        item = _mapping(raw, f"parties[{i}]")
+        item = _mapping(raw, f"parties[{i}]", keys=PARTY_KEYS)
         party_id = _text(item.get("id"), f"parties[{i}].id")
         if any(p.id == party_id for p in parties):
             raise InvalidInput(f"parties[{i}].id", f"duplicate party id {party_id!r}")
@@ -121,7 +168,7 @@ def parse_scenario(body: object) -> Scenario:
 
 def _parse_track(raw: object, index: int, operations: set[str]) -> ScenarioTrack:
     where = f"tracks[{index}]"
-    item = _mapping(raw, where)
+    item = _mapping(raw, where, keys=TRACK_KEYS)
     track = _text(item.get("track"), f"{where}.track")
     operation = _text(item.get("operation"), f"{where}.operation")
     if operation not in operations:
@@ -129,7 +176,7 @@ def _parse_track(raw: object, index: int, operations: set[str]) -> ScenarioTrack
     states = []
     for j, raw_state in enumerate(_list(item.get("states"), f"{where}.states")):
         at = f"{where}.states[{j}]"
-        state = _mapping(raw_state, at)
+        state = _mapping(raw_state, at, keys=TRACK_STATE_KEYS)
         if "at" not in state:
             raise InvalidInput(f"{at}.at", "missing")
         point = LatLng.checked(state.get("lat"), state.get("lng"), at)
@@ -139,7 +186,7 @@ def _parse_track(raw: object, index: int, operations: set[str]) -> ScenarioTrack
 
 
 def _parse_declaration(raw: object, index: int, parties: set[str], seen: set[str]) -> ScenarioDeclaration:
-    item = _mapping(raw, f"declarations[{index}]")
+    item = _mapping(raw, f"declarations[{index}]", keys=DECLARATION_KEYS)
     declaration_id = _text(item.get("id"), "id", f"declarations[{index}]")
     subject = f"declaration {declaration_id}"
     if declaration_id in seen:
@@ -178,7 +225,7 @@ def _parse_declaration(raw: object, index: int, parties: set[str], seen: set[str
 
 def _parse_acknowledgement(raw: object, index: int, parties: set[str], declarations: set[str]) -> ScenarioAcknowledgement:
     where = f"acknowledgements[{index}]"
-    item = _mapping(raw, where)
+    item = _mapping(raw, where, keys=ACKNOWLEDGEMENT_KEYS)
     party = _text(item.get("party"), f"{where}.party")
     if party not in parties:
         raise InvalidInput(f"{where}.party", f"unknown party {party!r}")
