@@ -154,7 +154,7 @@ def _check_key(registry: Registry, caller: Caller, entity_id: str, request: PutO
                subscription: Subscription | None) -> None:
     """Refuse the write unless the key holds the OVN of every entity it would overlap."""
     missing_oirs = tuple(o for o in registry.oirs_in(request.extents)
-                         if o.id != entity_id and o.ovn not in request.key)
+                         if o.id != entity_id and o.ovn not in request.key and _requires_key(registry, o))
     missing_crs: tuple = ()
     if subscription is not None and subscription.notify_for_constraints:
         missing_crs = tuple(c for c in registry.constraints_in(request.extents) if c.ovn not in request.key)
@@ -164,6 +164,15 @@ def _check_key(registry: Registry, caller: Caller, entity_id: str, request: PutO
             f"the key lacks the current OVNs of {len(ids)} overlapping entities: {', '.join(ids)}",
             missing_operational_intents=missing_oirs, missing_constraints=missing_crs,
         )
+
+
+def _requires_key(registry: Registry, oir: OpIntentRef) -> bool:
+    """Whether others must hold this intent's OVN to plan over it. Not an Accepted intent of a
+    USS marked Down: nobody can get its OVN from that USS, and SCD0005 lets others plan over it
+    (as the reference DSS does; its Activated and off-nominal intents still count)."""
+    status = registry.availability.get(oir.manager)
+    return not (oir.state == OpIntentState.ACCEPTED and status is not None
+                and status.availability == Availability.DOWN)
 
 
 def delete_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str, *, now_s: float) -> Outcome[OpIntentRef]:
