@@ -140,12 +140,15 @@ def notify(registry: Registry, volumes: tuple[Volume4D, ...], *, for_constraints
            ) -> tuple[tuple[Subscription, ...], tuple[SubscriberToNotify, ...]]:
     """Subscriptions to notify of a change in `volumes`, each with its notification index bumped.
 
+    Relevance is by convex hulls in plan, wider than the exact matching of the key and queries
+    (`matching.relevant` says why).
+
     `changed` holds subscriptions this same write modifies (their new value is what counts;
     a value of the wrong id is never given); `excluded` ones this write deletes.
     Returns (bumped subscriptions, subscribers).
     """
     bumped: list[Subscription] = []
-    for current in registry.subscriptions_in(volumes):
+    for current in registry.subscriptions_relevant_to(volumes):
         if current.id in excluded:
             continue
         sub = changed.get(current.id, current)

@@ -2,7 +2,9 @@
 
 The database is the record; this is its cache in the one server process, loaded at start
 (`dss_repo.load`). A write is applied here as soon as it is decided, so the next write decides
-on top of it; if its commit fails the shell reloads the registry from the database. Queries are exact: index candidates are confirmed with the 4D test.
+on top of it; if its commit fails the shell reloads the registry from the database. Queries are
+exact: index candidates are confirmed with the 4D test (only who to notify is wider:
+`subscriptions_relevant_to`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Protocol
 from ..geo import Volume4D
 from ..geo.index import VolumeIndex
 from .entities import ConstraintRef, OpIntentRef, Report, Subscription, UssAvailability
-from .matching import matching_keys
+from .matching import hulled, matching_keys
 
 
 class _HasExtents(Protocol):
@@ -57,6 +59,15 @@ class Registry:
 
     def subscriptions_in(self, volumes: Iterable[Volume4D]) -> list[Subscription]:
         return [self.subscriptions[k] for k in _matching(self._sub_index, self.subscriptions, tuple(volumes))]
+
+    def subscriptions_relevant_to(self, volumes: Iterable[Volume4D]) -> list[Subscription]:
+        """Subscriptions to tell of a change in `volumes`: wider than `subscriptions_in`, by
+        convex hulls in plan (`matching.relevant` says why)."""
+        hulls = tuple(hulled(v) for v in volumes)
+        # a hull lies within its footprint's bounding cap, so the index's boxes still bound it
+        entries = [(k, hulled(v)) for k in self._sub_index.candidates_any(hulls)
+                   for v in self.subscriptions[k].extents]
+        return [self.subscriptions[k] for k in sorted(matching_keys(hulls, entries))]
 
     def dependents(self, subscription_id: str) -> list[OpIntentRef]:
         """Intents that rely on this subscription for their notifications."""
