@@ -1,4 +1,5 @@
-"""Who a changed intent notifies: relevance in plan is the convex hull."""
+"""Who a changed intent notifies: relevance in plan is the convex hull, a writer's own implicit
+subscription is among the subscribers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from .helpers import OIR, new_id, oir_body, volume
+from .helpers import OIR, SUBS, new_id, oir_body, sub_body, volume
 
 # The InterUSS suite's non-conflicting flights (test_data.flight_intents.standard.non_conflicting,
 # placed as the pool configuration places them): ~9.9 m apart, flight 2 concave and wrapped
@@ -54,3 +55,28 @@ def test_hull_relevance_keeps_altitude_and_time_exact_and_queries_exact(client: 
     assert "https://uss2.example" not in notified_urls(above) | notified_urls(later)
     found = client.post(f"{OIR}/query", json={"area_of_interest": polygon_volume(FLIGHT_1)}, headers=as_uss("uss1"))
     assert {o["manager"] for o in found.json()["operational_intent_references"]} == {"uss1"}
+
+
+def test_own_implicit_subscription_is_among_the_subscribers(client: TestClient, as_uss) -> None:
+    h = as_uss("uss1")
+    created = client.put(f"{OIR}/{new_id()}", json=oir_body(), headers=h).json()
+    sub_id = created["operational_intent_reference"]["subscription_id"]
+    assert created["subscribers"] == [{"uss_base_url": "https://uss1.example/utm",
+                                       "subscriptions": [{"subscription_id": sub_id, "notification_index": 1}]}]
+    # A second intent far away relying on the same implicit subscription (which grows to cover it).
+    far = client.put(f"{OIR}/{new_id()}", json=oir_body(volume(lat=37.4), subscription_id=sub_id), headers=h).json()
+    assert far["subscribers"] == [{"uss_base_url": "https://uss1.example/utm",
+                                   "subscriptions": [{"subscription_id": sub_id, "notification_index": 2}]}]
+    assert client.get(f"{SUBS}/{sub_id}", headers=h).json()["subscription"]["notification_index"] == 2
+
+
+def test_explicit_subscriber_and_own_new_implicit_subscription(client: TestClient, as_uss) -> None:
+    watcher = new_id()
+    r = client.put(f"{SUBS}/{watcher}", json=sub_body(url="https://uss2.example/utm"), headers=as_uss("uss2"))
+    assert r.status_code == 200, r.text
+    created = client.put(f"{OIR}/{new_id()}", json=oir_body(), headers=as_uss("uss1")).json()
+    own = created["operational_intent_reference"]["subscription_id"]
+    assert created["subscribers"] == [
+        {"uss_base_url": "https://uss1.example/utm", "subscriptions": [{"subscription_id": own, "notification_index": 1}]},
+        {"uss_base_url": "https://uss2.example/utm", "subscriptions": [{"subscription_id": watcher, "notification_index": 1}]},
+    ]

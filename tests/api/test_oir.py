@@ -98,7 +98,7 @@ def test_writes_return_subscribers_with_rising_notification_index(client: TestCl
     sub_id = new_id()
     r = client.put(f"{SUBS}/{sub_id}", json=sub_body(url="https://uss2.example/utm"), headers=watcher)
     assert r.status_code == 200, r.text
-    first = create(client, as_uss("uss1"))
+    first = create(client, as_uss("uss1"), oir_body(implicit=False))  # no subscription of its own
     assert first["subscribers"] == [{"uss_base_url": "https://uss2.example/utm",
                                      "subscriptions": [{"subscription_id": sub_id, "notification_index": 1}]}]
     ref = first["operational_intent_reference"]

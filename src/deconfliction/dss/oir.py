@@ -81,8 +81,8 @@ def put_oir(registry: Registry, caller: Caller, entity_id: str, ovn: str | None,
         subscription_id=subscription.id if subscription else None, updated_at_s=now_s,
     )
     touched = request.extents + (old.extents if old else ())
-    changed = {s.id: s for s in new_subs if s.id in registry.subscriptions}
-    bumped, subscribers = notify(registry, touched, for_constraints=False, now_s=now_s, changed=changed,
+    bumped, subscribers = notify(registry, touched, for_constraints=False, now_s=now_s,
+                                 changed={s.id: s for s in new_subs},
                                  excluded=del_subs)
     puts, notified = subscription_writes(new_subs, bumped)
     change = Change(put_oirs=(oir,), put_subscriptions=puts, notified=notified, del_subscriptions=del_subs)
