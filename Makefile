@@ -19,7 +19,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# The InterUSS F3548 DSS suite against `deconfliction serve` (see conformance/run_conformance.py).
+# The InterUSS F3548 DSS probing suite, then the f3548_21 pool suite (three mock_uss), each against
+# a fresh `deconfliction serve` (see conformance/run_conformance.py; about 5 minutes).
 conformance: $(STAMP)
 	$(PY) conformance/run_conformance.py
 

@@ -98,7 +98,7 @@ def test_writes_return_subscribers_with_rising_notification_index(client: TestCl
     sub_id = new_id()
     r = client.put(f"{SUBS}/{sub_id}", json=sub_body(url="https://uss2.example/utm"), headers=watcher)
     assert r.status_code == 200, r.text
-    first = create(client, as_uss("uss1"))
+    first = create(client, as_uss("uss1"), oir_body(implicit=False))  # no subscription of its own
     assert first["subscribers"] == [{"uss_base_url": "https://uss2.example/utm",
                                      "subscriptions": [{"subscription_id": sub_id, "notification_index": 1}]}]
     ref = first["operational_intent_reference"]
@@ -164,3 +164,19 @@ def test_implicit_subscription_shared_then_left_shrinks_to_who_remains(client: T
     shrunk = client.get(f"{SUBS}/{sub_id}", headers=h).json()["subscription"]
     assert shrunk["dependent_operational_intents"] == [second.json()["operational_intent_reference"]["id"]]
     assert shrunk["time_start"] == second.json()["operational_intent_reference"]["time_start"]
+
+
+def test_accepted_intents_of_a_down_uss_need_no_key(client: TestClient, as_uss, token) -> None:
+    """SCD0005: others may plan over a Down USS's Accepted intents (whose OVN nobody can get);
+    its Activated ones still need their OVN in the key (as in the reference DSS)."""
+    h2 = as_uss("uss2")
+    accepted = create(client, h2)["operational_intent_reference"]
+    activated = create(client, h2, oir_body(key=[accepted["ovn"]], state="Activated"))["operational_intent_reference"]
+    arbiter = bearer(token("arbiter", AA))
+    r = client.put("/dss/v1/uss_availability/uss2", json={"old_version": "", "availability": "Down"}, headers=arbiter)
+    assert r.status_code == 200, r.text
+    r = client.put(f"{OIR}/{new_id()}", json=oir_body(), headers=as_uss("uss1"))
+    assert r.status_code == 409
+    assert [o["id"] for o in r.json()["missing_operational_intents"]] == [activated["id"]]
+    r = client.put(f"{OIR}/{new_id()}", json=oir_body(key=[activated["ovn"]]), headers=as_uss("uss1"))
+    assert r.status_code == 201, r.text

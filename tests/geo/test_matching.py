@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deconfliction.geo.matching import overlapping
+from deconfliction.geo.matching import convex_hull, extents_intersect, overlapping, relevant
 from deconfliction.geo import Circle, Interval, LatLng, Polygon, Volume4D, footprints_overlap
 
 T = Interval(0, 3600)
@@ -57,3 +57,24 @@ def test_far_from_grid_point_and_antimeridian_fall_back_to_engine() -> None:
     big = square(37.0, -81.0, 1.0)
     inside = Circle(LatLng(37.5, -80.5), 100)
     assert overlapping(vol(big), [vol(inside)]) == [True]
+
+
+def test_convex_hull_drops_concave_vertices_and_keeps_convex_footprints() -> None:
+    concave = Polygon((LatLng(37.0, -80.0), LatLng(37.0, -79.99), LatLng(37.005, -79.995),
+                       LatLng(37.01, -79.99), LatLng(37.01, -80.0)))
+    assert convex_hull(concave) == Polygon(tuple(v for i, v in enumerate(concave.vertices) if i != 2))
+    convex = square(37.0, -80.0, 0.01)
+    assert convex_hull(convex) is convex
+    disc = Circle(LatLng(37.0, -80.0), 100)
+    assert convex_hull(disc) is disc
+
+
+def test_relevance_is_by_convex_hulls_in_plan_and_exact_in_altitude_and_time() -> None:
+    # a square sitting in the notch of a "U": no overlap, but inside the U's hull
+    u = Polygon((LatLng(37.0, -80.0), LatLng(37.0, -79.97), LatLng(37.03, -79.97), LatLng(37.03, -79.98),
+                 LatLng(37.01, -79.98), LatLng(37.01, -79.99), LatLng(37.03, -79.99), LatLng(37.03, -80.0)))
+    notch = square(37.015, -79.9875, 0.005)
+    assert not extents_intersect([vol(u)], [vol(notch)])
+    assert relevant([vol(u)], [vol(notch)]) and relevant([vol(notch)], [vol(u)])
+    assert not relevant([vol(u)], [vol(notch, alt=Interval(100, 200))])
+    assert not relevant([vol(u)], [vol(notch, t=Interval(3600, 7200))])

@@ -19,7 +19,7 @@ from ..model import (
     Declaration, DeclarationKind, Event, LateNotice, LedgerRecord, Notice, Party, Report, Subscription,
     UssAvailability, Webhook,
 )
-from ..geo.matching import matching_keys
+from ..geo.matching import hulled, matching_keys
 from .strategic import DeclarationSet
 
 
@@ -90,6 +90,14 @@ class State:
         query = tuple(volumes)
         entries = [(k, v) for k in self._sub_index.candidates_any(query) for v in self.subscriptions[k].volumes]
         return [self.subscriptions[k] for k in sorted(matching_keys(query, entries))]
+
+    def subscriptions_relevant_to(self, volumes: Iterable[Volume4D]) -> list[Subscription]:
+        """Subscriptions to tell of a change in `volumes`: wider than `subscriptions_in`, by
+        convex hulls in plan (`geo.matching.relevant` says why)."""
+        hulls = tuple(hulled(v) for v in volumes)
+        # a hull lies within its footprint's bounding cap, so the index's boxes still bound it
+        entries = [(k, hulled(v)) for k in self._sub_index.candidates_any(hulls) for v in self.subscriptions[k].volumes]
+        return [self.subscriptions[k] for k in sorted(matching_keys(hulls, entries))]
 
     def subscription_candidates(self, volumes: Sequence[Volume4D]) -> list[Subscription]:
         """Subscriptions whose index boxes meet these volumes (broad phase only)."""

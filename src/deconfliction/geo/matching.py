@@ -11,6 +11,8 @@ projection distorts shapes by millimetres, so the cached shapes decide only clea
 - overlapping after both are shrunk by `MARGIN_M` (a disc of that radius lies in both): overlap;
 - anything closer to the edge, circles against circles, and footprints far from the grid point
   go to the engine's test, so a borderline answer is always the engine's.
+
+Relevance for notifications is wider (`relevant`): convex hulls in plan, see its docstring.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from . import Circle, Footprint, LatLng, Volume4D, footprints_overlap
-from .plane import LocalPlane
+from . import Circle, Footprint, LatLng, Polygon, Volume4D, footprints_overlap
+from .plane import LocalPlane, centre_of
 
 GRID_DEG = 0.25
 MARGIN_M = 0.5
@@ -88,6 +90,41 @@ def extents_intersect(a: Sequence[Volume4D], b: Sequence[Volume4D]) -> bool:
     return any(any(overlapping(va, b)) for va in a)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
+def convex_hull(footprint: Footprint) -> Footprint:
+    """The footprint's convex hull in plan: a polygon of the vertices on it (a circle is its own)."""
+    if isinstance(footprint, Circle):
+        return footprint
+    vertices = footprint.vertices
+    points = np.column_stack(LocalPlane(centre_of(footprint)).project(
+        np.array([v.lat for v in vertices]), np.array([v.lng for v in vertices])))
+    ring = shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(points)))
+    # the hull's corners are input points; in a simple polygon they come in the ring's own order
+    on_hull = sorted({int(np.argmin(np.hypot(*(points - corner).T))) for corner in ring})
+    return footprint if len(on_hull) == len(vertices) else Polygon(tuple(vertices[i] for i in on_hull))
+
+
+def hulled(volume: Volume4D) -> Volume4D:
+    """The volume with its footprint's convex hull; altitude and time unchanged."""
+    return Volume4D(convex_hull(volume.footprint), volume.altitude_m, volume.time_s)
+
+
+def relevant(a: Sequence[Volume4D], b: Sequence[Volume4D]) -> bool:
+    """Whether a change in `a` concerns a subscription to `b`: convex hulls overlap in plan,
+    altitude and time overlap exactly (open intervals).
+
+    F3548 leaves "relevant" to the DSS; the InterUSS suite (notification and data-exchange
+    scenarios) expects two intents whose footprints are ~10 m apart, one concave and wrapped
+    around the other, to be told of each other because their convex hulls overlap (the
+    reference DSS, matching coarse S2 cells, is wider still). Both sides are hulled: the
+    suite's convex intent must reach the concave one's implicit subscription too. A missed
+    notification leaves a USS unaware; an extra one costs a message. The key and queries stay
+    exact (`extents_intersect`): they decide who may plan where and must not demand OVNs of
+    intents a plan does not touch.
+    """
+    return extents_intersect([hulled(v) for v in a], [hulled(v) for v in b])
+
+
 def matching_keys(query: Sequence[Volume4D], entries: Sequence[tuple[str, Volume4D]]) -> set[str]:
     """Keys of the (key, volume) entries that overlap any query volume."""
     found: set[str] = set()
@@ -100,4 +137,5 @@ def matching_keys(query: Sequence[Volume4D], entries: Sequence[tuple[str, Volume
     return found
 
 
-__all__ = ["GRID_DEG", "MARGIN_M", "extents_intersect", "matching_keys", "overlapping"]
+__all__ = ["GRID_DEG", "MARGIN_M", "convex_hull", "extents_intersect", "hulled", "matching_keys", "overlapping",
+           "relevant"]

@@ -19,6 +19,7 @@ from ...geo.plane import WGS84
 from ...model import SubscriberToNotify, Subscription, SubscriptionState
 from ...errors import AreaTooLarge
 from ..state import Change, State
+from ...geo.matching import relevant
 
 T = TypeVar("T")
 
@@ -144,19 +145,19 @@ def notify(state: State, volumes: tuple[Volume4D, ...], *, for_constraints: bool
            ) -> tuple[tuple[Subscription, ...], tuple[SubscriberToNotify, ...]]:
     """Subscriptions to notify of a change in `volumes`, each with its notification index bumped.
 
-    `changed` holds subscriptions this same write modifies (their new value is what counts;
-    a value of the wrong id is never given); `excluded` ones this write deletes.
-    Returns (bumped subscriptions, subscribers).
+    Relevance is by convex hulls in plan, wider than the exact matching of the key and queries
+    (`matching.relevant` says why).
+
+    `changed` holds the subscriptions this same write puts, new or modified: each is judged as
+    it will be, so a writer's new or grown implicit subscription is among the subscribers (as in
+    the reference DSS, which stores it before looking for subscribers). `excluded` holds those
+    this write deletes. Returns (bumped subscriptions, subscribers).
     """
-    bumped: list[Subscription] = []
-    for current in state.subscriptions_in(volumes):
-        if current.id in excluded:
-            continue
-        sub = changed.get(current.id, current)
-        wants = sub.notify_for_constraints if for_constraints else sub.notify_for_operational_intents
-        if not wants or sub.expired(now_s):
-            continue
-        bumped.append(sub.notified(sub.notification_index + 1))
+    after = [s for s in state.subscriptions_relevant_to(volumes) if s.id not in changed]
+    after += [s for s in changed.values() if relevant(volumes, s.volumes)]
+    bumped = [s.notified(s.notification_index + 1) for s in sorted(after, key=lambda s: s.id)
+              if s.id not in excluded and not s.expired(now_s)
+              and (s.notify_for_constraints if for_constraints else s.notify_for_operational_intents)]
     by_url: dict[str, list[SubscriptionState]] = {}
     for sub in bumped:
         by_url.setdefault(sub.uss_base_url, []).append(SubscriptionState(sub.id, sub.notification_index))

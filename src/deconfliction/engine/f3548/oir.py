@@ -85,8 +85,8 @@ def put_oir(state: State, caller: Caller, entity_id: str, ovn: str | None, reque
         subscription_id=subscription.id if subscription else None,
     )
     touched = request.volumes + (old.volumes if old else ())
-    changed = {s.id: s for s in new_subs if s.id in state.subscriptions}
-    bumped, subscribers = notify(state, touched, for_constraints=False, now_s=now_s, changed=changed,
+    bumped, subscribers = notify(state, touched, for_constraints=False, now_s=now_s,
+                                 changed={s.id: s for s in new_subs},
                                  excluded=del_subs)
     puts, notified = subscription_writes(new_subs, bumped)
     change = Change(put_declarations=(oir,), put_subscriptions=puts, notified=notified, del_subscriptions=del_subs)
@@ -158,7 +158,7 @@ def _check_key(state: State, caller: Caller, entity_id: str, request: PutOirRequ
                subscription: Subscription | None) -> None:
     """Refuse the write unless the key holds the OVN of every entity it would overlap."""
     missing_oirs = tuple(o for o in state.operations_in(request.volumes)
-                         if o.id != entity_id and o.ovn not in request.key)
+                         if o.id != entity_id and o.ovn not in request.key and _requires_key(state, o))
     missing_crs: tuple = ()
     if subscription is not None and subscription.notify_for_constraints:
         missing_crs = tuple(c for c in state.constraints_in(request.volumes) if c.ovn not in request.key)
@@ -168,6 +168,15 @@ def _check_key(state: State, caller: Caller, entity_id: str, request: PutOirRequ
             f"the key lacks the current OVNs of {len(ids)} overlapping entities: {', '.join(ids)}",
             missing_operational_intents=missing_oirs, missing_constraints=missing_crs,
         )
+
+
+def _requires_key(state: State, oir: Declaration) -> bool:
+    """Whether others must hold this intent's OVN to plan over it. Not an Accepted intent of a
+    USS marked Down: nobody can get its OVN from that USS, and SCD0005 lets others plan over it
+    (as the reference DSS does; its Activated and off-nominal intents still count)."""
+    status = state.availability.get(oir.party)
+    return not (oir.state == OperationState.ACCEPTED and status is not None
+                and status.availability == Availability.DOWN)
 
 
 def delete_oir(state: State, caller: Caller, entity_id: str, ovn: str, *, now_s: float) -> Outcome[Declaration]:
