@@ -70,7 +70,8 @@ def serve(
     if settings.local_mode:
         typer.echo(f"local mode: tokens for this server only, e.g. "
                    f"`deconfliction token --party blue --db {settings.db}`", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False,
+                timeout_graceful_shutdown=3)
 
 
 def token(

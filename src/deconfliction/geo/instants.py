@@ -34,9 +34,11 @@ def parse_instant(value: object, field: str) -> float:
 
 
 def format_instant(seconds: float) -> str:
-    """POSIX seconds to RFC 3339 UTC with millisecond precision and a Z suffix."""
+    """POSIX seconds to RFC 3339 UTC with a Z suffix: milliseconds, or microseconds when the
+    time has them (what is echoed back must parse to what is stored)."""
     moment = datetime.fromtimestamp(seconds, tz=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    spec = "milliseconds" if moment.microsecond % 1000 == 0 else "microseconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def parse_duration(value: object, field: str) -> float:
