@@ -75,10 +75,9 @@ class Settings(BaseSettings):
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
                                    env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
                                    file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = getattr(cls, "_toml_path", None)
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if toml is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
         return tuple(sources)
 
     @classmethod
@@ -91,7 +90,9 @@ class Settings(BaseSettings):
         path = config_file or (Path(os.environ["DECONFLICTION_CONFIG"]) if os.environ.get("DECONFLICTION_CONFIG") else None)
         if path is not None and not path.is_file():
             raise InvalidInput("config", f"{path} does not exist")
-        settings_cls: type[Settings] = type("FileSettings", (cls,), {"_toml_path": path}) if path else cls
+        settings_cls: type[Settings] = cls
+        if path is not None:
+            settings_cls = type("FileSettings", (cls,), {"model_config": {**cls.model_config, "toml_file": path}})
         try:
             return settings_cls(**{k: v for k, v in flags.items() if v is not None})
         except ValidationError as error:
