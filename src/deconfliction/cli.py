@@ -17,10 +17,10 @@ import typer
 from rich.console import Console
 
 from .cli_client import ack, declare, notices
-from .cli_version import VersionOption
 from .cli_errors import exit_2_on_error, fail
 from .cli_serve import serve, token
 from .cli_tactical import tactical_app
+from .cli_version import VersionOption
 from .store import Database, ledger_repo, sqlite_url
 
 app = typer.Typer(
@@ -99,9 +99,8 @@ def demo(
         scenario = load_scenario(path)
     if db is not None and db.exists():
         raise fail(f"--db: {db} already exists; the demo starts from an empty store")
-    with tempfile.TemporaryDirectory() as scratch:
-        with exit_2_on_error():
-            report, received = play(scenario, db if db is not None else Path(scratch) / "demo.db")
+    with tempfile.TemporaryDirectory() as scratch, exit_2_on_error():
+        report, received = play(scenario, db if db is not None else Path(scratch) / "demo.db")
     if as_json:
         body = report.as_json()
         body["events_received"] = {party: len(events) for party, events in sorted(received.items())}

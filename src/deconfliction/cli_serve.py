@@ -22,7 +22,7 @@ def _port_free(host: str, port: int) -> None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
-        except OSError as error:
+        except OSError:
             raise Unavailable(f"port {port} on {host} is already in use") from None
 
 

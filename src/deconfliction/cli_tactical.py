@@ -15,7 +15,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .cli_errors import exit_2_on_error
-from .errors import InvalidInput
 from .engine.tactical import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
@@ -24,6 +23,7 @@ from .engine.tactical import (
     detect_conflicts,
 )
 from .engine.tactical.snapshots import Snapshot, read_snapshots
+from .errors import InvalidInput
 
 tactical_app = typer.Typer(
     help="Tactical deconfliction on aircraft states.", no_args_is_help=True, add_completion=False

@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from .errors import InvalidInput
 from .geo import parse_duration
@@ -99,7 +104,7 @@ class Settings(BaseSettings):
             first = error.errors()[0]
             field = ".".join(str(p) for p in first.get("loc", ())) or "settings"
             raise InvalidInput(field, first.get("msg", "invalid")) from None
-        except Exception as error:  # a TOML file that does not parse
+        except Exception as error:  # noqa: BLE001 (a TOML file that does not parse: any parser error)
             raise InvalidInput("config", f"{path}: {error}") from None
 
     # -- derived -----------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from ..engine.tactical import Protection
 from ..store import Database, sqlite_url
 from . import errors
 from .auth import TokenVerifier, load_keys, local_signing_key
+from .docs import install_offline_docs
 from .routes import uss, v1
 from .routes.dss import constraints, misc, oir, subscriptions
-from .docs import install_offline_docs
 
 
 def verifier_for(settings: Settings) -> TokenVerifier:

@@ -15,8 +15,17 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import (
-    AirspaceConflict, AreaTooLarge, DeconflictionError, InvalidInput, LedgerCorrupt, NotFound, PermissionDenied,
-    Unauthenticated, Unavailable, UssDown, VersionMismatch,
+    AirspaceConflict,
+    AreaTooLarge,
+    DeconflictionError,
+    InvalidInput,
+    LedgerCorrupt,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    UssDown,
+    VersionMismatch,
 )
 from ..wire.f3548 import constraint_json, oir_json
 from .responses import JSONResponse

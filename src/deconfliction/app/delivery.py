@@ -72,7 +72,7 @@ class Broker:
 class WebhookSender:
     """One task per party with a webhook: sends its events in order, at least once."""
 
-    def __init__(self, *, load: Callable[[str, int], Awaitable[tuple[str, str, int, list[Event]] | None]],
+    def __init__(self, *, load: Callable[[str], Awaitable[tuple[str, str, list[Event]] | None]],
                  delivered: Callable[[str, int, list[Event]], Awaitable[None]], broker: Broker,
                  now_s: Callable[[], float], client: httpx.AsyncClient | None = None) -> None:
         self._load = load
@@ -98,10 +98,10 @@ class WebhookSender:
         waker = self._broker.waker(party)
         while True:
             waker.clear()
-            loaded = await self._load(party, 0)
+            loaded = await self._load(party)
             if loaded is None:
                 return  # the webhook was removed
-            url, secret, after, events = loaded
+            url, secret, events = loaded
             if not events:
                 await waker.wait()
                 continue

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -16,7 +17,15 @@ from ..engine.f3548 import Caller, Outcome, RandomTokens, Tokens
 from ..engine.f3548.subscriptions import expire_subscriptions
 from ..engine.state import Change, State
 from ..engine.tactical import Protection
-from ..model import DeclarationKind, Event, LedgerRecord, Nonconformance, Notice, NoticeState, TrackState
+from ..model import (
+    DeclarationKind,
+    Event,
+    LedgerRecord,
+    Nonconformance,
+    Notice,
+    NoticeState,
+    TrackState,
+)
 from ..store import Database, repo
 from . import usecases
 from .delivery import Broker, WebhookSender, notice_ids
@@ -157,15 +166,20 @@ class App:
         strays, alerts = self.monitor.observe(self.state, party, states)
         notices: list[Notice] = []
         for stray in strays:
-            outcome = await self.writer.write(lambda state, now_s, stray=stray: usecases.report_nonconformance(
-                state, stray, now_s=now_s, rules=self.rules))
+            outcome = await self.writer.write(partial(self._nonconformance, stray))
             notices += outcome.result
         for found in alerts:
             payload = {"tracks": list(found.tracks), "parties": list(found.parties), "tcpa_s": found.tcpa_s,
                        "dcpa_m": found.dcpa_m, "loss_of_separation": found.loss_now}
-            await self.writer.write(lambda state, now_s, payload=payload, found=found: usecases.alert(
-                state, parties=found.parties, payload=payload, now_s=now_s))
+            await self.writer.write(partial(self._alert, found.parties, payload))
         return TracksOutcome(tuple(strays), tuple(notices), tuple(alerts))
+
+    def _nonconformance(self, stray: Nonconformance, state: State, now_s: float) -> Outcome[list[Notice]]:
+        return usecases.report_nonconformance(state, stray, now_s=now_s, rules=self.rules)
+
+    @staticmethod
+    def _alert(parties: tuple[str, str], payload: dict[str, object], state: State, now_s: float) -> Outcome[None]:
+        return usecases.alert(state, parties=parties, payload=payload, now_s=now_s)
 
     async def set_webhook(self, party: str, url: str) -> str:
         secret = secrets.token_urlsafe(32)
@@ -183,11 +197,12 @@ class App:
         await self.writer.write(lambda state, now_s: usecases.delivered(
             state, party=party, notice_ids=ids, now_s=now_s, via=via, webhook_seq=webhook_seq))
 
-    async def _webhook_batch(self, party: str, _unused: int) -> tuple[str, str, int, list[Event]] | None:
+    async def _webhook_batch(self, party: str) -> tuple[str, str, list[Event]] | None:
+        """The party's webhook and the next events it has not had (None: no webhook)."""
         hook = self.state.webhooks.get(party)
         if hook is None:
             return None
-        return hook.url, hook.secret, hook.delivered_seq, self.events_after(party, hook.delivered_seq, limit=100)
+        return hook.url, hook.secret, self.events_after(party, hook.delivered_seq, limit=100)
 
     async def _webhook_delivered(self, party: str, seq: int, events: list[Event]) -> None:
         await self.mark_delivered(party, events, via="webhook", webhook_seq=seq)

@@ -16,7 +16,13 @@ from typing import Any
 from ..engine.f3548 import Outcome, Tokens
 from ..engine.f3548.common import footprint_area_m2, notify, subscription_writes
 from ..engine.hotline import (
-    acknowledge as acknowledge_notice, conflict_notices, escalate_due, late_notice_notices, nonconformance_notices,
+    acknowledge as acknowledge_notice,
+)
+from ..engine.hotline import (
+    conflict_notices,
+    escalate_due,
+    late_notice_notices,
+    nonconformance_notices,
     superseded_by,
 )
 from ..engine.state import Change, State
@@ -24,8 +30,20 @@ from ..engine.strategic import advise, late_notice, yielding_side
 from ..errors import InvalidInput, NotFound, PermissionDenied, PriorityConflict, VersionMismatch
 from ..geo import Volume4D
 from ..model import (
-    Advice, Conflict, Declaration, DeclarationKind, Event, EventKind, LateNotice, LedgerRecord, Nonconformance,
-    Notice, OperationState, Party, SubscriberToNotify, Webhook,
+    Advice,
+    Conflict,
+    Declaration,
+    DeclarationKind,
+    Event,
+    EventKind,
+    LateNotice,
+    LedgerRecord,
+    Nonconformance,
+    Notice,
+    OperationState,
+    Party,
+    SubscriberToNotify,
+    Webhook,
 )
 from .records import conflict_payload, declaration_payload, late_notice_payload, notice_payload
 from .views import conflict_view, disclosure, notice_view, own_declaration_view, when

@@ -15,11 +15,20 @@ from dataclasses import dataclass, replace
 
 from ..geo import Volume4D
 from ..geo.index import VolumeIndex
-from ..model import (
-    Declaration, DeclarationKind, Event, LateNotice, LedgerRecord, Notice, Party, Report, Subscription,
-    UssAvailability, Webhook,
-)
 from ..geo.matching import hulled, matching_keys
+from ..model import (
+    Declaration,
+    DeclarationKind,
+    Event,
+    LateNotice,
+    LedgerRecord,
+    Notice,
+    Party,
+    Report,
+    Subscription,
+    UssAvailability,
+    Webhook,
+)
 from .strategic import DeclarationSet
 
 

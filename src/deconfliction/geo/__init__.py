@@ -3,7 +3,13 @@
 from .bounds import volume_box
 from .f3548 import dump_volume4d, parse_volume4d
 from .instants import format_duration, format_instant, parse_duration, parse_instant
-from .intersect import Overlap, footprints_overlap, overlap_region, volumes_intersect, volumes_overlap
+from .intersect import (
+    Overlap,
+    footprints_overlap,
+    overlap_region,
+    volumes_intersect,
+    volumes_overlap,
+)
 from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
 
 __all__ = [

@@ -5,7 +5,12 @@ from .declarations import Declaration, DeclarationKind, OperationState, Party
 from .events import Event, EventKind, LedgerRecord, Webhook
 from .notices import Notice, NoticeReason, NoticeState
 from .subscriptions import (
-    Availability, Report, SubscriberToNotify, Subscription, SubscriptionState, UssAvailability,
+    Availability,
+    Report,
+    SubscriberToNotify,
+    Subscription,
+    SubscriptionState,
+    UssAvailability,
 )
 from .tracks import Nonconformance, NonconformanceReason, TrackState
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-
-from dataclasses import replace
 
 from ..app import App, DeclarationOutcome
 from ..app.usecases import advice_in_force
@@ -125,8 +123,8 @@ async def replay(scenario: Scenario, database: Database) -> ReplayReport:
                 acks.append(await _acknowledge(app, event))
             else:
                 operation = app.state.operation(event.operation)
-                party = operation.party if operation is not None else ""
-                observed = await app.ingest_tracks(party, [replace(event.state, operation=event.operation)])
+                owner = operation.party if operation is not None else ""
+                observed = await app.ingest_tracks(owner, [replace(event.state, operation=event.operation)])
                 strays += observed.nonconformances
         pending = [n.deadline_s for n in app.state.notices.values() if n.state is NoticeState.SENT]
         until = scenario.until_s if scenario.until_s is not None else max([clock.now_s(), *pending])

@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
+from ..app.usecases import Rules
 from ..errors import InvalidInput
 from ..geo import LatLng, Volume4D, parse_duration, parse_instant, parse_volume4d
 from ..geo.volume import finite_number
 from ..model import DeclarationKind, Party, TrackState
-from ..app.usecases import Rules
 
 # libyaml's parser when PyYAML was built with it (the PyPI wheels are): several times faster than
 # the pure-Python one on large scenarios. Both build the same plain data (SafeConstructor).

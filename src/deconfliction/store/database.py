@@ -7,12 +7,11 @@ A PostgreSQL adapter implements the same `Database` with SERIALIZABLE transactio
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import sqlite3
 
 from alembic import command
 from alembic.config import Config

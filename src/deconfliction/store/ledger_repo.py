@@ -11,7 +11,6 @@ from sqlalchemy import Connection, select
 from ..engine.ledger import LedgerEntry, Verification, canonical_json, next_entry, verify_chain
 from .schema import ledger
 
-
 # Plain SQL with bound parameters: the append sits on every write's path, and SQLAlchemy's
 # statement construction cost several times the database work (~330 us against ~70 us).
 _HEAD = "SELECT seq, hash FROM ledger_head WHERE id = 1"
@@ -48,6 +47,7 @@ def append_many(connection: Connection, records: list[tuple[float, str, str, dic
     if not records:
         return
     current = head(connection)
+    was_empty = current is None
     rows = []
     for at_s, actor, kind, payload in records:
         entry = next_entry(current, at_s=at_s, actor=actor, kind=kind, payload=payload)
@@ -55,10 +55,8 @@ def append_many(connection: Connection, records: list[tuple[float, str, str, dic
                      entry.prev_hash, entry.hash))
         current = (entry.seq, entry.hash)
     connection.exec_driver_sql(_sql(connection, _INSERT), rows)
-    if rows[0][0] == 1:
-        connection.exec_driver_sql(_sql(connection, _NEW_HEAD), (current[0], current[1]))
-    else:
-        connection.exec_driver_sql(_sql(connection, _MOVE_HEAD), (current[0], current[1]))
+    assert current is not None
+    connection.exec_driver_sql(_sql(connection, _NEW_HEAD if was_empty else _MOVE_HEAD), current)
 
 
 def entries(connection: Connection) -> Iterator[LedgerEntry]:

@@ -12,14 +12,34 @@ from sqlalchemy import Connection, Table, select
 
 from ..engine.state import Change, State
 from ..model import (
-    Availability, Declaration, DeclarationKind, Event, EventKind, LateNotice, Notice, NoticeReason, NoticeState,
-    OperationState, Party, Subscription, UssAvailability, Webhook,
+    Availability,
+    Declaration,
+    DeclarationKind,
+    Event,
+    EventKind,
+    LateNotice,
+    Notice,
+    NoticeReason,
+    NoticeState,
+    OperationState,
+    Party,
+    Subscription,
+    UssAvailability,
+    Webhook,
 )
 from . import ledger_repo
 from .codec import volumes_from_json, volumes_json
 from .schema import (
-    declaration_versions, declarations, events, late_notices, notices, parties, reports, subscriptions,
-    uss_availability, webhooks,
+    declaration_versions,
+    declarations,
+    events,
+    late_notices,
+    notices,
+    parties,
+    reports,
+    subscriptions,
+    uss_availability,
+    webhooks,
 )
 
 

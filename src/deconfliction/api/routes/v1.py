@@ -14,7 +14,13 @@ from fastapi.responses import StreamingResponse
 
 from ...app.delivery import event_json, notice_ids
 from ...app.usecases import DeclarationOutcome
-from ...app.views import conflict_view, disclosure, notice_view, others_declaration_view, own_declaration_view
+from ...app.views import (
+    conflict_view,
+    disclosure,
+    notice_view,
+    others_declaration_view,
+    own_declaration_view,
+)
 from ...engine.f3548 import Caller
 from ...errors import InvalidInput, NotFound
 from ...model import Event, LateNotice, NoticeState

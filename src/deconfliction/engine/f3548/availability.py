@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ...errors import PermissionDenied, VersionMismatch
-from .common import AA, Caller, Outcome, Tokens
 from ...model import Availability, Report, UssAvailability
 from ..state import Change, State
+from .common import AA, Caller, Outcome, Tokens
 
 
 def current_availability(state: State, uss: str) -> UssAvailability:

@@ -13,13 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from ...errors import InvalidInput, NotFound, PermissionDenied, VersionMismatch
+from ...errors import AreaTooLarge, InvalidInput, NotFound, PermissionDenied, VersionMismatch
 from ...geo import Circle, Volume4D
+from ...geo.matching import relevant
 from ...geo.plane import WGS84
 from ...model import SubscriberToNotify, Subscription, SubscriptionState
-from ...errors import AreaTooLarge
 from ..state import Change, State
-from ...geo.matching import relevant
 
 T = TypeVar("T")
 

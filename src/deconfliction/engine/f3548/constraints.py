@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from ...errors import VersionMismatch
 from ...geo import Volume4D
+from ...model import Declaration, DeclarationKind
+from ..state import Change, State
 from .common import (
     CM,
     Caller,
@@ -16,8 +18,6 @@ from .common import (
     require,
     subscription_writes,
 )
-from ...model import Declaration, DeclarationKind
-from ..state import Change, State
 
 
 def put_constraint(state: State, caller: Caller, entity_id: str, ovn: str | None, *,

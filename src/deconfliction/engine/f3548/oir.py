@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ...errors import InvalidInput, PermissionDenied, VersionMismatch
+from ...errors import AirspaceConflict, InvalidInput, PermissionDenied, UssDown, VersionMismatch
 from ...geo import Volume4D
+from ...model import Availability, Declaration, DeclarationKind, OperationState, Subscription
+from ..state import Change, State
 from .common import (
     CMSA,
     CP,
@@ -23,9 +25,6 @@ from .common import (
     subscription_writes,
 )
 from .coverage import extents_cover
-from ...model import Availability, Declaration, DeclarationKind, OperationState, Subscription
-from ...errors import AirspaceConflict, UssDown
-from ..state import Change, State
 
 
 @dataclass(frozen=True, slots=True)

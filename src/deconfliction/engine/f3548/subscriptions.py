@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from ...errors import InvalidInput, PermissionDenied, VersionMismatch
 from ...geo import Interval, Volume4D
+from ...model import Declaration, Subscription
+from ..state import Change, State
 from .common import (
     CP,
     DURATION_TOLERANCE_S,
@@ -19,8 +21,6 @@ from .common import (
     owned_current,
 )
 from .coverage import extents_cover
-from ...model import Declaration, Subscription
-from ..state import Change, State
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,13 @@
 
 from .disclosure import disclosed_extent
 from .engine import (
-    acknowledge, conflict_notices, escalate_due, late_notice_notices, nonconformance_notices, notice_id, superseded_by,
+    acknowledge,
+    conflict_notices,
+    escalate_due,
+    late_notice_notices,
+    nonconformance_notices,
+    notice_id,
+    superseded_by,
 )
 
-__all__ = ["acknowledge", "disclosed_extent", "conflict_notices", "escalate_due", "late_notice_notices", "nonconformance_notices", "notice_id", "superseded_by"]
+__all__ = ["acknowledge", "conflict_notices", "disclosed_extent", "escalate_due", "late_notice_notices", "nonconformance_notices", "notice_id", "superseded_by"]

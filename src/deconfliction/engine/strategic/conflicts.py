@@ -7,10 +7,9 @@ from contextlib import contextmanager
 
 from ...geo import Circle, Interval, Volume4D, volumes_intersect, volumes_overlap
 from ...geo.bounds import footprint_cap
-from ...geo.plane import centre_of
 from ...geo.index import VolumeIndex
+from ...geo.plane import centre_of
 from ...model import Conflict, Declaration, OperationState, VolumeOverlap
-
 
 MEAN_RADIUS_M = 6_371_008.8
 

@@ -10,14 +10,14 @@ from ....engine.f3548 import Caller
 from ....engine.f3548.common import check_area
 from ....engine.f3548.constraints import delete_constraint, put_constraint
 from ....errors import InvalidInput, NotFound
-from ...deps import EntityId, Core, authorized
-from ...responses import JSONResponse
 from ....wire.f3548 import (
     PutConstraintReferenceParameters,
     QueryParameters,
     constraint_json,
     subscribers_json,
 )
+from ...deps import Core, EntityId, authorized
+from ...responses import JSONResponse
 
 router = APIRouter(prefix="/dss/v1/constraint_references", tags=["Constraint references"])
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from ....engine.f3548 import Caller
-from ....model import Availability, UssAvailability
 from ....engine.f3548.availability import current_availability, make_report, set_availability
+from ....model import Availability, UssAvailability
+from ....wire.f3548 import ErrorReport, SetUssAvailabilityStatusParameters
 from ...deps import Core, authorized
 from ...responses import JSONResponse
-from ....wire.f3548 import ErrorReport, SetUssAvailabilityStatusParameters
 
 router = APIRouter(prefix="/dss/v1", tags=["Reports", "Availability"])
 

@@ -10,14 +10,14 @@ from ....engine.f3548 import Caller
 from ....engine.f3548.common import check_area
 from ....engine.f3548.oir import delete_oir, put_oir
 from ....errors import InvalidInput, NotFound
-from ...deps import EntityId, Core, authorized
-from ...responses import JSONResponse
 from ....wire.f3548 import (
     PutOperationalIntentReferenceParameters,
     QueryParameters,
     oir_json,
     subscribers_json,
 )
+from ...deps import Core, EntityId, authorized
+from ...responses import JSONResponse
 
 router = APIRouter(prefix="/dss/v1/operational_intent_references", tags=["Operational intent references"])
 

@@ -10,8 +10,6 @@ from ....engine.f3548 import Caller
 from ....engine.f3548.common import check_area
 from ....engine.f3548.subscriptions import delete_subscription, put_subscription
 from ....errors import InvalidInput, NotFound, PermissionDenied
-from ...deps import EntityId, Core, authorized
-from ...responses import JSONResponse
 from ....wire.f3548 import (
     PutSubscriptionParameters,
     QueryParameters,
@@ -19,6 +17,8 @@ from ....wire.f3548 import (
     oir_json,
     subscription_json,
 )
+from ...deps import Core, EntityId, authorized
+from ...responses import JSONResponse
 
 router = APIRouter(prefix="/dss/v1/subscriptions", tags=["Subscriptions"])
 
