@@ -254,13 +254,15 @@ def test_an_f3548_uss_writing_through_the_dss_raises_a_notice_to_a_party(server:
             assert refused.status_code == 409
             missing = refused.json()["missing_operational_intents"]
             assert [m["id"] for m in missing] == ["patrol"] and missing[0]["uss_base_url"] == base
-            assert "ovn" not in missing[0]
+            assert "ovn" not in missing[0] and missing[0]["subscription_id"] != "00000000-0000-4000-8000-000000000000"
             # ... fetches its details (and OVN) at this service's /uss/v1, as F3548 says ...
             details = http.get(f"{base}/uss/v1/operational_intents/patrol", headers=uss).json()["operational_intent"]
             assert details["details"]["volumes"] and "purpose" not in json.dumps(details)
             intent["key"] = [details["reference"]["ovn"]]
             created = http.put(f"/dss/v1/operational_intent_references/{oir_id}", json=intent, headers=uss)
             assert created.status_code == 201, created.text
+            # this service watches the patrol's airspace: the USS is told to notify it
+            assert base in [s["uss_base_url"] for s in created.json()["subscribers"]]
             # ... and Azure hears of the USS's intent on its stream, as of any party's declaration.
             event = azure.wait_for(lambda e: e["kind"] == "notice" and e["notice"]["about"] == oir_id)[1]
             assert event["notice"]["reason"] == "conflict" and event["notice"]["disclosed"]

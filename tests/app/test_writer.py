@@ -140,3 +140,23 @@ def test_an_intent_written_by_a_uss_raises_the_hotline_like_a_party_declaration(
     notices = sorted((n.reason.value, n.to_party) for n in state.notices.values())
     # starting in a minute, the second intent is also a late notice to the party it affects
     assert notices == [("conflict", "uss1"), ("conflict", "uss2"), ("late_notice", "uss1")]
+
+
+def test_an_intent_its_uss_declares_nonconforming_tells_its_neighbours(core: App) -> None:
+    cmsa = frozenset({"utm.strategic_coordination", "utm.conformance_monitoring_sa"})
+
+    async def story():
+        mine = (await create(core, Caller("uss1", cmsa), request())).result
+        await create(core, Caller("uss2", SC), request(offset=0.05))  # ~5 km north, no overlap
+        await create(core, Caller("uss3", SC), request(offset=1.0))  # ~110 km away
+        stray = PutOirRequest(mine.volumes, frozenset(), OperationState.NONCONFORMING, "https://u.example",
+                              subscription_id=mine.subscription_id)
+        caller = Caller("uss1", cmsa)
+        return await core.f3548("dss.operational_intent.update", caller, lambda s, now: put_oir(
+            s, caller, mine.id, mine.ovn, stray, now_s=now, tokens=core.tokens))
+    updated = asyncio.run(story()).result
+    told = sorted(n.to_party for n in core.state.notices.values()
+                  if n.reason.value == "nonconforming" and n.about == updated.id)
+    assert told == ["uss1", "uss2"]
+    with core.db.read() as c:
+        assert "off_nominal" in [e.kind for e in ledger_repo.entries(c)]

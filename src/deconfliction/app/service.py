@@ -114,6 +114,10 @@ class App:
             effects = Change()
             for declaration in change.put_declarations:
                 effects += usecases.hotline_effects(state, declaration, now_s=now_s, rules=self.dss_rules)[0]
+                before = state.declaration(declaration.id)
+                if declaration.state.off_nominal and (before is None or not before.state.off_nominal):
+                    with state.declarations.including(declaration):
+                        effects += usecases.off_nominal_effects(state, declaration, now_s=now_s, rules=self.dss_rules)
             for declaration_id in change.del_declarations:
                 old = state.declaration(declaration_id)
                 if old is not None:

@@ -43,6 +43,7 @@ from ..model import (
     OperationState,
     Party,
     SubscriberToNotify,
+    Subscription,
     Webhook,
 )
 from .records import conflict_payload, declaration_payload, late_notice_payload, notice_payload
@@ -203,20 +204,37 @@ def declare(state: State, *, party: str, declaration_id: str, kind: DeclarationK
         raise VersionMismatch(f"version {version} of {declaration_id} is stale: the current version is {current.version}")
     if current is not None and current.kind is not kind:
         raise InvalidInput("kind", f"{declaration_id} is a {current.kind.value}; its kind cannot change", subject)
+    own = _own_subscription(state, current, party, kind, volumes, now_s=now_s, tokens=tokens)
     if current is None:
         declaration = Declaration(declaration_id, party, kind, volumes, now_s, priority, purpose=purpose,
-                                  ovn=tokens.ovn())
+                                  ovn=tokens.ovn(), subscription_id=own.id if own else None)
     else:
         declaration = current.revised(volumes=volumes, declared_at_s=now_s, priority=priority, purpose=purpose,
                                       ovn=tokens.ovn())
     change, outcome = hotline_effects(state, declaration, now_s=now_s, rules=rules)
     if rules.refuse_lower_priority:
         _refuse_lower_priority(state, declaration, outcome.conflicts)
+    mine = {own.id: own} if own else {}
     bumped, subscribers = notify(state, volumes + (current.volumes if current else ()),
-                                 for_constraints=not declaration.is_operation, now_s=now_s, changed={})
-    _, notified = subscription_writes((), bumped)
-    change = register_party(state, party, now_s) + Change(put_declarations=(declaration,), notified=notified) + change
+                                 for_constraints=not declaration.is_operation, now_s=now_s, changed=mine)
+    puts, notified = subscription_writes(tuple(mine.values()), bumped)
+    change = register_party(state, party, now_s) + Change(
+        put_declarations=(declaration,), put_subscriptions=puts, notified=notified) + change
     return Outcome(change, replace(outcome, created=current is None, subscribers=subscribers), subscribers)
+
+
+def _own_subscription(state: State, current: Declaration | None, party: str, kind: DeclarationKind,
+                      volumes: tuple[Volume4D, ...], *, now_s: float, tokens: Tokens) -> Subscription | None:
+    """An operation declared over /v1 is, to F3548 USSs, an intent this service manages with an
+    implicit subscription of its own (base URL "" = this service) covering its volumes, so USSs
+    that write near it notify this service's /uss/v1 as F3548 asks."""
+    if kind is not DeclarationKind.OPERATION:
+        return None
+    old = state.subscriptions.get(current.subscription_id) if current and current.subscription_id else None
+    return Subscription(
+        id=old.id if old else tokens.uuid(), party=party, version=tokens.version(),
+        notification_index=old.notification_index if old else 0, volumes=volumes, uss_base_url="",
+        notify_for_operational_intents=True, notify_for_constraints=False, implicit=True, updated_at_s=now_s)
 
 
 def _refuse_lower_priority(state: State, declaration: Declaration, conflicts: tuple[Conflict, ...]) -> None:
@@ -246,7 +264,8 @@ def withdraw(state: State, *, party: str, declaration_id: str, version: int, now
         raise PermissionDenied(f"{declaration_id} is declared by another party")
     if version != current.version:
         raise VersionMismatch(f"version {version} of {declaration_id} is stale: the current version is {current.version}")
-    return Outcome(withdrawal_effects(state, current, now_s=now_s, actor=party), current)
+    change = withdrawal_effects(state, current, now_s=now_s, actor=party) + withdraw_own(state, current, now_s=now_s)
+    return Outcome(change, current)
 
 
 def withdrawal_effects(state: State, declaration: Declaration, *, now_s: float, actor: str) -> Change:
@@ -257,6 +276,18 @@ def withdrawal_effects(state: State, declaration: Declaration, *, now_s: float, 
     ledger = [LedgerRecord(actor, "withdrawn", {"id": declaration.id, "version": declaration.version})]
     ledger += [LedgerRecord(SYSTEM, "notice_superseded", notice_payload(n)) for n in stale]
     return Change(del_declarations=(declaration.id,), put_notices=tuple(stale), events=tuple(events), ledger=tuple(ledger))
+
+
+def withdraw_own(state: State, declaration: Declaration, *, now_s: float) -> Change:
+    """A /v1 withdrawal: the declaration's effects, its own implicit subscription deleted, and the
+    USSs watching the area notified (their notification indices move)."""
+    sub = state.subscriptions.get(declaration.subscription_id or "")
+    gone = (sub.id,) if sub is not None and sub.implicit and sub.uss_base_url == "" and \
+        all(d.id == declaration.id for d in state.dependents(sub.id)) else ()
+    bumped, _ = notify(state, declaration.volumes, for_constraints=not declaration.is_operation, now_s=now_s,
+                       changed={}, excluded=gone)
+    _, notified = subscription_writes((), bumped)
+    return Change(notified=notified, del_subscriptions=gone)
 
 
 def acknowledge(state: State, *, party: str, notice_id: str, declaration_id: str, version: int,
@@ -346,6 +377,21 @@ def report_nonconformance(state: State, event: Nonconformance, *, now_s: float, 
     change = Change(put_declarations=(changed,) if operation.state is not changed.state else (),
                     put_notices=tuple(fresh), events=tuple(events), ledger=tuple(ledger))
     return Outcome(change, fresh)
+
+
+def off_nominal_effects(state: State, declaration: Declaration, *, now_s: float, rules: Rules) -> Change:
+    """An operation its manager declares Nonconforming or Contingent (an F3548 state change):
+    its own party and every party with a declaration near it are told, as for a stray track."""
+    nearby = state.declarations.near(declaration, now_s, margin_m=rules.nearby_m, margin_s=rules.nearby_s)
+    fresh = [n for n in nonconformance_notices(declaration, nearby, now_s=now_s, ack_deadline_s=rules.ack_deadline_s)
+             if n.id not in state.notices]
+    payload = {"operation": declaration.id, "party": declaration.party, "state": declaration.state.value,
+               "version": declaration.version}
+    events = [_event(n.to_party, EventKind.NOTICE, now_s, {"notice": notice_view(n, disclosure(state, n, declaration)),
+                                                           "off_nominal": payload}, n.deadline_s) for n in fresh]
+    ledger = [LedgerRecord(declaration.party, "off_nominal", payload)]
+    ledger += [LedgerRecord(SYSTEM, "notice_sent", notice_payload(n)) for n in fresh]
+    return Change(put_notices=tuple(fresh), events=tuple(events), ledger=tuple(ledger))
 
 
 def alert(state: State, *, parties: Iterable[str], payload: dict[str, object], now_s: float) -> Outcome[None]:

@@ -185,9 +185,10 @@ def subscription_json(sub: Subscription, *, state: State) -> dict[str, Any]:
     }
 
 
-def subscribers_json(subscribers: tuple[SubscriberToNotify, ...]) -> list[dict[str, Any]]:
+def subscribers_json(subscribers: tuple[SubscriberToNotify, ...], own_base_url: str = "") -> list[dict[str, Any]]:
+    """Subscribers to notify; "" is this service (the subscriptions of declarations made over /v1)."""
     return [
-        {"uss_base_url": s.uss_base_url,
+        {"uss_base_url": s.uss_base_url or own_base_url,
          "subscriptions": [{"subscription_id": st.subscription_id, "notification_index": st.notification_index}
                            for st in s.subscriptions]}
         for s in subscribers

@@ -49,7 +49,7 @@ async def get(entityid: EntityId, core: Core,
 
 def _written(core: Core, caller: Caller, outcome: Any, status: int) -> JSONResponse:
     with core.writer.reading() as state:
-        body = {"subscribers": subscribers_json(outcome.subscribers),
+        body = {"subscribers": subscribers_json(outcome.subscribers, core.base_url),
                 "constraint_reference": constraint_json(outcome.result, viewer=caller.party, state=state, own_base_url=core.base_url)}
     return JSONResponse(body, status_code=status)
 
