@@ -57,7 +57,7 @@ def render(report: ReplayReport, console: Console) -> None:
         late.add_row("none", "", "")
 
     notices = Table(title="Hotline", title_justify="left", expand=True)
-    for column in ("to", "about", "why", "sent", "deadline", "state"):
+    for column in ("to", "about", "why", "sent", "delivered", "deadline", "state"):
         notices.add_column(column)
     for notice in report.notices:
         state = notice.state.value
@@ -67,7 +67,8 @@ def render(report: ReplayReport, console: Console) -> None:
             state += f" {_clock(notice.escalated_at_s)}"
         why = notice.reason.value.replace("_", " ") + (f" with {notice.other}" if notice.other else "")
         notices.add_row(notice.to_party, f"{notice.about} v{notice.about_version}", why, _clock(notice.sent_at_s),
-                        _clock(notice.deadline_s), Text(state, style=_STATE_STYLE[notice.state]))
+                        _clock(notice.delivered_at_s), _clock(notice.deadline_s),
+                        Text(state, style=_STATE_STYLE[notice.state]))
 
     advice = Table(title="Advice (for the side that gives way)", title_justify="left", expand=True)
     for column in ("operation", "earliest delay", "nearest free band"):

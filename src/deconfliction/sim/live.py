@@ -136,7 +136,7 @@ def play(scenario: Scenario, db: Path) -> tuple[ReplayReport, dict[str, list[dic
             return {"Authorization": f"Bearer {tokens[party]}"}
 
         for at_s, _, _, event in events:
-            escalations += _walk_deadlines(server, http, tokens, at_s)
+            escalations += _walk_deadlines(server, listeners, at_s)
             clock.set(at_s)
             if isinstance(event, ScenarioDeclaration):
                 body = {"kind": event.kind.value, "priority": event.priority, "purpose": event.purpose,
@@ -149,9 +149,11 @@ def play(scenario: Scenario, db: Path) -> tuple[ReplayReport, dict[str, list[dic
                 track, state = event
                 party = _party_of(scenario, track)
                 strays += _post_track(http, auth(party), party, track, state)
+            # let the pushes land before time moves on: delivery is recorded in fast time too
+            _settle(listeners, server)
         pending = [n.deadline_s for n in server.core.state.notices.values() if n.state is NoticeState.SENT]
         until = scenario.until_s if scenario.until_s is not None else max([clock.now_s(), *pending])
-        escalations += _walk_deadlines(server, http, tokens, until + 1e-3)
+        escalations += _walk_deadlines(server, listeners, until + 1e-3)
         clock.set(until)
         _settle(listeners, server)
         for li in listeners.values():
@@ -166,7 +168,7 @@ def _party_of(scenario: Scenario, track: ScenarioTrack) -> str:
     return next(d.party for d in scenario.declarations if d.id == track.operation)
 
 
-def _walk_deadlines(server: LiveServer, http: httpx.Client, tokens: dict[str, str], before_s: float) -> list[Notice]:
+def _walk_deadlines(server: LiveServer, listeners: dict[str, _Listener], before_s: float) -> list[Notice]:
     """Move the clock through each notice deadline before `before_s` and wait for the server's
     own escalation loop to act on it (no request asks it to)."""
     escalated: list[Notice] = []
@@ -182,6 +184,7 @@ def _walk_deadlines(server: LiveServer, http: httpx.Client, tokens: dict[str, st
             notices = server.core.state.notices
             if all(notices[i].state is not NoticeState.SENT for i in waiting):
                 escalated += [notices[i] for i in waiting if notices[i].state is NoticeState.ESCALATED]
+                _settle(listeners, server)
                 break
             if time.monotonic() > limit:
                 raise RuntimeError("the server did not escalate at the deadline")
@@ -217,7 +220,10 @@ def _settle(listeners: dict[str, _Listener], server: LiveServer) -> None:
     """Wait until every party's stream has what the server recorded for it."""
     limit = time.monotonic() + WAIT_S
     while time.monotonic() < limit:
-        seqs = server.core.state.event_seq
-        if all((li.events[-1]["seq"] if li.events else 0) >= seqs.get(p, 0) for p, li in listeners.items()):
+        state = server.core.state
+        received = all((li.events[-1]["seq"] if li.events else 0) >= state.event_seq.get(p, 0)
+                       for p, li in listeners.items())
+        recorded = all(n.delivered_at_s is not None for n in state.notices.values() if n.to_party in listeners)
+        if received and recorded:
             return
         time.sleep(0.02)

@@ -65,7 +65,8 @@ class ReplayReport:
             ],
             "notices": [
                 {"id": n.id, "to": n.to_party, "reason": n.reason.value, "about": n.about, "version": n.about_version,
-                 "other": n.other, "sent_at": _when(n.sent_at_s), "deadline": _when(n.deadline_s),
+                 "other": n.other, "sent_at": _when(n.sent_at_s), "delivered_at": _when(n.delivered_at_s),
+                 "deadline": _when(n.deadline_s),
                  "state": n.state.value, "acknowledged_at": _when(n.acknowledged_at_s),
                  "escalated_at": _when(n.escalated_at_s),
                  "extent": [dump_volume4d(v) for v in self.extents.get(n.id, ())]}
