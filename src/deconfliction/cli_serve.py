@@ -50,6 +50,7 @@ def serve(
     import uvicorn
 
     from .api import create_app
+    from .api.server import server_config
     from .api.single_writer import single_writer
     from .config import Settings
 
@@ -70,8 +71,11 @@ def serve(
     if settings.local_mode:
         typer.echo(f"local mode: tokens for this server only, e.g. "
                    f"`deconfliction token --party blue --db {settings.db}`", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False,
-                timeout_graceful_shutdown=3)
+    uvicorn.Server(server_config(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level,
+        header_timeout_s=settings.header_timeout_s, body_timeout_s=settings.body_timeout_s,
+        keepalive_timeout_s=settings.keepalive_timeout_s, max_connections=settings.max_connections,
+        max_header_bytes=settings.max_header_bytes)).run()
 
 
 def token(

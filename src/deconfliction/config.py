@@ -16,7 +16,7 @@ it binds loopback only and trusts a signing key of its own, kept in `data_dir`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     refuse_lower_priority: bool = False
     """Refuse (409) a /v1 operation that conflicts with one of higher priority (F3548 SCD0015),
     instead of accepting, flagging and notifying it."""
+    durability: Literal["full", "normal"] = "full"
+    """SQLite `synchronous`: "full" (acknowledged means on disk, even through a power loss) or
+    "normal" (survives a killed process; a power loss may drop the last commits)."""
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    """A connection whose request headers are not complete this long after they start is dropped."""
+    body_timeout_s: float = Field(30.0, gt=0, le=600)
+    """A request body that stalls this long between chunks is answered 408."""
+    keepalive_timeout_s: float = Field(5.0, ge=1, le=300)
+    max_connections: int = Field(1000, ge=1, le=100_000)
+    """Connections served at once; requests beyond answer 503."""
+    max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024)
     rpz_m: float = Field(9_260.0, gt=0)
     hpz_m: float = Field(304.8, gt=0)
     lookahead_s: float = Field(300.0, gt=0)

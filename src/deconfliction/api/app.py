@@ -35,7 +35,7 @@ def verifier_for(settings: Settings) -> TokenVerifier:
 def open_database(settings: Settings) -> Database:
     """The embedded SQLite default is brought to the current schema on start (a PostgreSQL pool
     runs `deconfliction db upgrade` once instead)."""
-    database = Database(sqlite_url(settings.db))
+    database = Database(sqlite_url(settings.db), durability=settings.durability)
     database.upgrade()
     return database
 

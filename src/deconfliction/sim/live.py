@@ -22,6 +22,7 @@ import uvicorn
 
 from ..api import create_app
 from ..api.auth import local_signing_key, mint_token
+from ..api.server import server_config
 from ..api.scopes import PARTY_SCOPES
 from ..app import App
 from ..clock import ManualClock
@@ -47,6 +48,7 @@ class LiveServer:
     settings: Settings
     clock: ManualClock
     server: uvicorn.Server | None = None
+    app: Any = None
     thread: threading.Thread | None = None
 
     @property
@@ -55,8 +57,7 @@ class LiveServer:
 
     @property
     def core(self) -> App:
-        assert self.server is not None
-        return self.server.config.app.state.core  # type: ignore[no-any-return, union-attr]
+        return self.app.state.core  # type: ignore[no-any-return]
 
     def token(self, party: str, scopes: tuple[str, ...] = PARTY_SCOPES) -> str:
         key = local_signing_key(self.settings.key_dir, create=False)
@@ -67,9 +68,11 @@ class LiveServer:
 def live_server(db: Path, clock: ManualClock, port: int | None = None, **settings: Any) -> Iterator[LiveServer]:
     config = Settings(db=db, port=port or free_port(), **settings)
     app = create_app(config, clock=clock)
-    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level="warning",
-                                           lifespan="on"))
-    live = LiveServer(config, clock, server)
+    server = uvicorn.Server(server_config(
+        app, host=config.host, port=config.port, header_timeout_s=config.header_timeout_s,
+        body_timeout_s=config.body_timeout_s, keepalive_timeout_s=config.keepalive_timeout_s,
+        max_connections=config.max_connections, max_header_bytes=config.max_header_bytes))
+    live = LiveServer(config, clock, server, app)
     live.thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     live.thread.start()
     deadline = time.monotonic() + WAIT_S

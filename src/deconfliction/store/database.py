@@ -32,7 +32,7 @@ def sqlite_url(path: str | Path) -> str:
 class Database:
     """A SQLAlchemy engine with the project's transaction discipline."""
 
-    def __init__(self, url: str, *, read_only: bool = False) -> None:
+    def __init__(self, url: str, *, read_only: bool = False, durability: str = "full") -> None:
         """Opens the database; it migrates nothing (see `upgrade`). `read_only` opens a SQLite
         file so that nothing can be written (what an inquiry's verification wants)."""
         self.url = url
@@ -48,7 +48,8 @@ class Database:
             kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         self.engine = create_engine(url, **kwargs)
         if self.is_sqlite and not read_only:
-            event.listen(self.engine, "connect", _sqlite_on_connect)
+            synchronous = {"full": "FULL", "normal": "NORMAL"}[durability]
+            event.listen(self.engine, "connect", lambda raw, record: _sqlite_on_connect(raw, record, synchronous))
             event.listen(self.engine, "begin", _sqlite_on_begin)
 
     def _alembic(self) -> Config:
@@ -90,12 +91,14 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, synchronous: str = "FULL") -> None:
     # Take transaction control from pysqlite so that BEGIN IMMEDIATE is ours to emit.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on disk before it is acknowledged (WAL: one fsync per commit; group
+    # commit shares it between the writes of a batch).
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
