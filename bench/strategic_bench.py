@@ -108,31 +108,46 @@ def main() -> None:
 
 
 def service_throughput(count: int) -> None:
-    """Declarations per second through the whole shell: validation, engine, notices, SQLite file
-    and a ledger entry per change, each declaration its own serialized transaction."""
+    """Declarations per second through the whole application: `App.declare` (validation, engine,
+    notices, events outbox, advice) on the one writer, each declaration committed to a SQLite file
+    with its ledger entries in its own transaction (awaited one after another, so no group commit)."""
+    import asyncio
     import tempfile
     from pathlib import Path
 
+    from deconfliction.app import App, Rules
     from deconfliction.clock import ManualClock
-    from deconfliction.model import Party
-    from deconfliction.service import Deconfliction
-    from deconfliction.store import Database, sqlite_url
+    from deconfliction.store import Database, ledger_repo, sqlite_url
 
     rng = random.Random(count)
     items = [random_declaration(rng, i) for i in range(count)]
-    with tempfile.TemporaryDirectory() as scratch:
-        database = Database(sqlite_url(Path(scratch) / "bench.db"))
-        service = Deconfliction(database, ManualClock(T0 - 86400))
+
+    async def run(app: App) -> tuple[float, int]:
         for party in sorted({d.party for d in items}):
-            service.add_party(Party(party))
+            await app.add_party(party)
+        conflicts = 0
         started = time.perf_counter()
         for d in items:
-            service.declare(declaration_id=d.id, party=d.party, kind=d.kind, volumes=d.volumes, priority=d.priority)
-        elapsed = time.perf_counter() - started
-        verified = service.verify_ledger()
+            outcome = await app.declare(party=d.party, declaration_id=d.id, kind=d.kind, volumes=d.volumes,
+                                        priority=d.priority)
+            conflicts += len(outcome.conflicts)
+        return time.perf_counter() - started, conflicts
+
+    with tempfile.TemporaryDirectory() as scratch:
+        database = Database(sqlite_url(Path(scratch) / "bench.db"))
+        database.upgrade()
+        app = App(database, ManualClock(T0 - 86400), rules=Rules(min_notice_s=900, ack_deadline_s=300))
+        try:
+            elapsed, conflicts = asyncio.run(run(app))
+            notices = len(app.state.notices)
+        finally:
+            app.writer.close()
+        with database.read() as connection:
+            verified = ledger_repo.verify(connection)
         database.close()
-    print(f"service: {count} declarations through SQLite + ledger in {elapsed:.2f} s = {count / elapsed:.0f} decl/s "
-          f"({len(service.conflicts())} conflicts, ledger {verified.entries} entries, ok={verified.ok})")
+    print(f"service: {count} declarations through App (one writer) + SQLite + ledger in {elapsed:.2f} s = "
+          f"{count / elapsed:.0f} decl/s ({conflicts} conflicts, {notices} notices, ledger {verified.entries} entries, "
+          f"ok={verified.ok})")
 
 
 if __name__ == "__main__":
