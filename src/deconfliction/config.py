@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     v1_max_area_km2: float = Field(10_000.0, gt=0)
     """Largest footprint of a /v1 volume: patrol areas are larger than drone operations."""
     v1_max_duration: str = "P7D"
+    v1_max_horizon: str = "P30D"
+    """How far ahead a /v1 volume may end (F3548's 30 days for intents)."""
     refuse_lower_priority: bool = False
     """Refuse (409) a /v1 operation that conflicts with one of higher priority (F3548 SCD0015),
     instead of accepting, flagging and notifying it."""
@@ -81,7 +83,7 @@ class Settings(BaseSettings):
     hpz_m: float = Field(304.8, gt=0)
     lookahead_s: float = Field(300.0, gt=0)
 
-    @field_validator("min_notice", "ack_deadline", "nearby_window", "v1_max_duration")
+    @field_validator("min_notice", "ack_deadline", "nearby_window", "v1_max_duration", "v1_max_horizon")
     @classmethod
     def _duration(cls, value: str, info: Any) -> str:
         parse_duration(value, info.field_name)

@@ -2,7 +2,8 @@
 
     DeconflictionError
     ├── InvalidInput          bad input: names the subject, the field and the reason
-    │   └── AreaTooLarge      the area of a query or write is over the limit
+    │   └── TooLarge          over a size limit (a body, a report)
+    │       └── AreaTooLarge  the area of a query or write is over the limit
     ├── Unauthenticated       no valid credentials
     ├── NotFound              an id that does not exist (or that the caller may not know of)
     ├── PermissionDenied      acting on what belongs to another party, or a missing scope
@@ -45,7 +46,11 @@ class InvalidInput(DeconflictionError):
         return type(self)(field, self.reason, subject or self.subject)
 
 
-class AreaTooLarge(InvalidInput):
+class TooLarge(InvalidInput):
+    pass
+
+
+class AreaTooLarge(TooLarge):
     pass
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Request
 
 from ..app import App
 from ..engine.f3548 import Caller
+from ..wire.limits import MAX_OVN_CHARS
+
+T = TypeVar("T")
 
 UUID_V4 = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 
@@ -19,6 +24,30 @@ async def _core(request: Request) -> App:
 
 Core = Annotated[App, Depends(_core)]
 EntityId = Annotated[str, Path(pattern=UUID_V4, description="EntityID (UUIDv4)")]
+Ovn = Annotated[str, Path(min_length=1, max_length=MAX_OVN_CHARS, description="The entity's current OVN")]
+Version = Annotated[str, Path(min_length=1, max_length=MAX_OVN_CHARS, description="The subscription's current version")]
+
+# Below this many polygon vertices a body is parsed on the event loop (a thread hop costs more
+# than the work); above, in a worker thread, so a heavy request does not stall the others.
+HEAVY_VERTICES = 200
+
+
+async def off_loop_if_heavy(parse: Callable[[], T], vertices: int) -> T:
+    """Run a parse (validation, projection, densification) off the event loop when it is heavy."""
+    if vertices <= HEAVY_VERTICES:
+        return parse()
+    return await asyncio.to_thread(parse)
+
+
+def vertex_count(volumes: Iterable[Any]) -> int:
+    """Polygon vertices in F3548 Volume4D bodies (pydantic models or plain dicts)."""
+    total = 0
+    for v in volumes:
+        volume = v.get("volume") if isinstance(v, dict) else getattr(v, "volume", None)
+        polygon = volume.get("outline_polygon") if isinstance(volume, dict) else getattr(volume, "outline_polygon", None)
+        vertices = polygon.get("vertices") if isinstance(polygon, dict) else getattr(polygon, "vertices", None)
+        total += len(vertices) if isinstance(vertices, list) else 0
+    return total
 
 
 def authorized(operation: str) -> Any:

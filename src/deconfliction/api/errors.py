@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import (
     AirspaceConflict,
-    AreaTooLarge,
+    TooLarge,
     DeconflictionError,
     InvalidInput,
     LedgerCorrupt,
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Most specific first: the first class an error is an instance of gives its status.
 STATUS: tuple[tuple[type[DeconflictionError], int], ...] = (
-    (AreaTooLarge, 413),
+    (TooLarge, 413),
     (InvalidInput, 400),
     (Unauthenticated, 401),
     (PermissionDenied, 403),

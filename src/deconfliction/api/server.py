@@ -5,7 +5,7 @@ never finishes its headers is dropped), a body timeout (one that stalls mid-body
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 import h11
 import uvicorn
@@ -109,7 +109,7 @@ async def _answer_408(timeout_s: float, scope: dict[str, Any], send: Any) -> Non
 
 def server_config(app: ASGIApp, *, host: str, port: int, log_level: str = "warning", header_timeout_s: float = 10.0,
                   body_timeout_s: float = 30.0, keepalive_timeout_s: float = 5.0, max_connections: int = 1000,
-                  max_header_bytes: int = 16 * 1024, lifespan: str = "on") -> uvicorn.Config:
+                  max_header_bytes: int = 16 * 1024, lifespan: Literal["auto", "on", "off"] = "on") -> uvicorn.Config:
     return uvicorn.Config(
         BodyTimeout(app, body_timeout_s), host=host, port=port, log_level=log_level, access_log=False,
         http=with_header_timeout(header_timeout_s), timeout_keep_alive=int(max(1, keepalive_timeout_s)),

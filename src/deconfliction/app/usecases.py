@@ -65,6 +65,7 @@ class Rules:
     refuse_lower_priority: bool = False
     max_area_m2: float | None = None
     max_duration_s: float | None = None
+    max_horizon_s: float | None = None  # how far ahead of now a volume may end
 
 
 def rules_of(settings: Any, *, door: str = "v1") -> Rules:
@@ -74,7 +75,8 @@ def rules_of(settings: Any, *, door: str = "v1") -> Rules:
     if door == "dss":
         return Rules(**common)
     return Rules(**common, refuse_lower_priority=settings.refuse_lower_priority,
-                 max_area_m2=settings.v1_max_area_km2 * 1e6, max_duration_s=settings.seconds("v1_max_duration"))
+                 max_area_m2=settings.v1_max_area_km2 * 1e6, max_duration_s=settings.seconds("v1_max_duration"),
+                 max_horizon_s=settings.seconds("v1_max_horizon"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +161,12 @@ def advice_in_force(state: State) -> tuple[Advice, ...]:
     return _advice(state, state.declarations.all_conflicts())
 
 
-def _check_volumes(kind: DeclarationKind, volumes: tuple[Volume4D, ...], rules: Rules) -> None:
+def _check_volumes(kind: DeclarationKind, volumes: tuple[Volume4D, ...], rules: Rules, now_s: float) -> None:
     if not volumes:
         raise InvalidInput("volumes", "at least one volume is required")
     for i, v in enumerate(volumes):
+        if rules.max_horizon_s is not None and now_s + rules.max_horizon_s < v.time_s.upper < float("inf"):
+            raise InvalidInput(f"volumes[{i}].time_end", f"ends more than {rules.max_horizon_s / 86_400:g} days ahead")
         if kind is DeclarationKind.OPERATION:
             if v.time_s.lower == float("-inf"):
                 raise InvalidInput(f"volumes[{i}].time_start", "an operation's volumes need time_start and time_end")
@@ -187,7 +191,7 @@ def declare(state: State, *, party: str, declaration_id: str, kind: DeclarationK
     """
     subject = f"declaration {declaration_id}"
     try:
-        _check_volumes(kind, volumes, rules)
+        _check_volumes(kind, volumes, rules, now_s)
     except InvalidInput as error:
         raise error.within(subject) from None
     current = state.declaration(declaration_id)

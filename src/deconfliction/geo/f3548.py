@@ -45,12 +45,20 @@ def _distance_m(value: object, field: str, *, allow_feet: bool = True) -> float:
     raise InvalidInput(f"{field}.units", f"unsupported units {units!r} (expected 'M')")
 
 
+# F3548's Altitude bounds: from the deepest point on land below the ellipsoid to near space.
+MIN_ALTITUDE_M = -8_000.0
+MAX_ALTITUDE_M = 100_000.0
+
+
 def _altitude_m(value: object, field: str) -> float:
     body = _mapping(value, field)
     reference = body.get("reference", "W84")
     if reference != "W84":
         raise InvalidInput(f"{field}.reference", f"unsupported altitude reference {reference!r} (expected 'W84')")
-    return _distance_m(body, field)
+    metres = _distance_m(body, field)
+    if not MIN_ALTITUDE_M <= metres <= MAX_ALTITUDE_M:
+        raise InvalidInput(f"{field}.value", f"altitude {metres:g} m outside [{MIN_ALTITUDE_M:g}, {MAX_ALTITUDE_M:g}] m")
+    return metres
 
 
 def _time_s(value: object, field: str) -> float:

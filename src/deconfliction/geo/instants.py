@@ -14,6 +14,10 @@ _DURATION = re.compile(
 )
 
 
+EARLIEST_S = datetime(1970, 1, 1, tzinfo=UTC).timestamp()
+LATEST_S = datetime(2200, 1, 1, tzinfo=UTC).timestamp()
+
+
 def parse_instant(value: object, field: str) -> float:
     """RFC 3339 string (or datetime) to POSIX seconds; a naive time is refused, not guessed."""
     if isinstance(value, datetime):
@@ -30,7 +34,13 @@ def parse_instant(value: object, field: str) -> float:
         raise InvalidInput(field, f"expected an RFC 3339 time string, got {type(value).__name__}")
     if moment.tzinfo is None:
         raise InvalidInput(field, f"time {value!s} has no UTC offset")
-    return moment.timestamp()
+    seconds = moment.timestamp()
+    if not EARLIEST_S <= seconds <= LATEST_S:
+        # A time whose UTC form is outside years 1 to 9999 (e.g. 9999-12-31T23:59:59-14:00) could
+        # be stored but never rendered again; nothing real is planned outside these bounds.
+        raise InvalidInput(field, f"time {value!s} is outside the accepted range {format_instant(EARLIEST_S)} "
+                                  f"to {format_instant(LATEST_S)}")
+    return seconds
 
 
 def format_instant(seconds: float) -> str:

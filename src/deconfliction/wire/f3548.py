@@ -9,7 +9,7 @@ OpenAPI file asks.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,8 +18,12 @@ from ..engine.f3548.availability import current_availability
 from ..engine.f3548.oir import NewSubscription, PutOirRequest
 from ..engine.f3548.subscriptions import PutSubscriptionRequest
 from ..engine.state import State
+from ..errors import InvalidInput
 from ..geo import Volume4D, dump_volume4d, parse_volume4d
 from ..model import Declaration, OperationState, SubscriberToNotify, Subscription
+from .limits import (
+    MAX_ID_CHARS, MAX_KEY_OVNS, MAX_OVN_CHARS, MAX_TIME_CHARS, MAX_URL_CHARS, MAX_VERTICES_PER_ENTITY, MAX_VOLUMES,
+)
 
 
 class _Model(BaseModel):
@@ -32,7 +36,7 @@ class LatLngPoint(_Model):
 
 
 class PolygonModel(_Model):
-    vertices: list[LatLngPoint] = Field(min_length=3)
+    vertices: list[LatLngPoint] = Field(min_length=3, max_length=MAX_VERTICES_PER_ENTITY)
 
 
 class Radius(_Model):
@@ -59,7 +63,7 @@ class Volume3DModel(_Model):
 
 
 class TimeModel(_Model):
-    value: str
+    value: str = Field(max_length=MAX_TIME_CHARS)
     format: Literal["RFC3339"] = "RFC3339"
 
 
@@ -76,21 +80,33 @@ class QueryParameters(_Model):
     area_of_interest: Volume4DModel | None = None
 
 
+BaseUrl = Annotated[str, Field(min_length=1, max_length=MAX_URL_CHARS, pattern=r"^https?://")]
+Ovn = Annotated[str, Field(min_length=1, max_length=MAX_OVN_CHARS)]
+
+
+def checked_volumes(models: list[Volume4DModel], field: str) -> tuple[Volume4D, ...]:
+    """The volumes of one entity, within the count of vertices F3548 allows over all of them."""
+    vertices = sum(len(m.volume.outline_polygon.vertices) for m in models if m.volume.outline_polygon is not None)
+    if vertices > MAX_VERTICES_PER_ENTITY:
+        raise InvalidInput(field, f"{vertices} polygon vertices in all; at most {MAX_VERTICES_PER_ENTITY} are accepted")
+    return tuple(m.to_volume(f"{field}[{i}]") for i, m in enumerate(models))
+
+
 class ImplicitSubscriptionParameters(_Model):
-    uss_base_url: str = Field(min_length=1)
+    uss_base_url: BaseUrl
     notify_for_constraints: bool = False
 
 
 class PutOperationalIntentReferenceParameters(_Model):
-    extents: list[Volume4DModel] = Field(min_length=1)
-    key: list[str] | None = None
+    extents: list[Volume4DModel] = Field(min_length=1, max_length=MAX_VOLUMES)
+    key: list[Ovn] | None = Field(None, max_length=MAX_KEY_OVNS)
     state: Literal["Accepted", "Activated", "Nonconforming", "Contingent"]
-    uss_base_url: str = Field(min_length=1)
-    subscription_id: str | None = None
+    uss_base_url: BaseUrl
+    subscription_id: str | None = Field(None, max_length=MAX_ID_CHARS)
     new_subscription: ImplicitSubscriptionParameters | None = None
 
     def to_request(self) -> PutOirRequest:
-        extents = tuple(v.to_volume(f"extents[{i}]") for i, v in enumerate(self.extents))
+        extents = checked_volumes(self.extents, "extents")
         new = self.new_subscription
         return PutOirRequest(
             volumes=extents, key=frozenset(self.key or ()), state=OperationState(self.state), uss_base_url=self.uss_base_url,
@@ -100,16 +116,16 @@ class PutOperationalIntentReferenceParameters(_Model):
 
 
 class PutConstraintReferenceParameters(_Model):
-    extents: list[Volume4DModel] = Field(min_length=1)
-    uss_base_url: str = Field(min_length=1)
+    extents: list[Volume4DModel] = Field(min_length=1, max_length=MAX_VOLUMES)
+    uss_base_url: BaseUrl
 
     def volumes(self) -> tuple[Volume4D, ...]:
-        return tuple(v.to_volume(f"extents[{i}]") for i, v in enumerate(self.extents))
+        return checked_volumes(self.extents, "extents")
 
 
 class PutSubscriptionParameters(_Model):
     extents: Volume4DModel
-    uss_base_url: str = Field(min_length=1)
+    uss_base_url: BaseUrl
     notify_for_operational_intents: bool = False
     notify_for_constraints: bool = False
 
@@ -122,7 +138,7 @@ class PutSubscriptionParameters(_Model):
 
 
 class SetUssAvailabilityStatusParameters(_Model):
-    old_version: str = ""
+    old_version: str = Field("", max_length=MAX_OVN_CHARS)
     availability: Literal["Unknown", "Normal", "Down"]
 
 

@@ -4,16 +4,17 @@ converted to the model here. Volumes are F3548 Volume4D, parsed by the engine's 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidInput
 from ..geo import Volume4D, parse_instant, parse_volume4d
+from ..geo.instants import EARLIEST_S, LATEST_S
 from ..model import DeclarationKind, TrackState
+from .limits import MAX_ID_CHARS, MAX_TIME_CHARS, MAX_URL_CHARS, MAX_VERTICES_PER_ENTITY, MAX_VOLUMES
 
 DECLARATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
-MAX_VOLUMES = 100
 MAX_PURPOSE = 4_000
 MAX_TRACK_STATES = 20_000
 
@@ -30,6 +31,13 @@ class DeclarationBody(_Model):
     version: int | None = Field(None, ge=1, description="The current version, to revise; omit to create")
 
     def parsed_volumes(self) -> tuple[Volume4D, ...]:
+        vertices = sum(len(v.get("volume", {}).get("outline_polygon", {}).get("vertices", ()))
+                       for v in self.volumes if isinstance(v.get("volume"), dict)
+                       and isinstance(v["volume"].get("outline_polygon"), dict)
+                       and isinstance(v["volume"]["outline_polygon"].get("vertices"), list))
+        if vertices > MAX_VERTICES_PER_ENTITY:
+            raise InvalidInput("volumes", f"{vertices} polygon vertices in all; at most {MAX_VERTICES_PER_ENTITY} "
+                                          f"are accepted")
         return tuple(parse_volume4d(v, f"volumes[{i}]") for i, v in enumerate(self.volumes))
 
     @property
@@ -38,18 +46,18 @@ class DeclarationBody(_Model):
 
 
 class AcknowledgementBody(_Model):
-    declaration: str = Field(min_length=1, max_length=128, description="The declaration id read back")
+    declaration: str = Field(min_length=1, max_length=MAX_ID_CHARS, description="The declaration id read back")
     version: int = Field(ge=1, description="The version read back: it must be the current one")
 
 
 class WebhookBody(_Model):
-    url: str = Field(pattern=r"^https?://", max_length=2048)
+    url: str = Field(pattern=r"^https?://", max_length=MAX_URL_CHARS)
 
 
 class TrackStateBody(_Model):
-    track: str = Field(min_length=1, max_length=128)
-    operation: str = Field("", max_length=128)
-    t: str | float = Field(description="RFC 3339 time, or POSIX seconds")
+    track: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    operation: str = Field("", max_length=MAX_ID_CHARS)
+    t: Annotated[str, Field(max_length=MAX_TIME_CHARS)] | float = Field(description="RFC 3339 time, or POSIX seconds")
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
     alt_m: float = Field(ge=-1_000, le=100_000)
@@ -60,7 +68,7 @@ class TrackStateBody(_Model):
     def to_state(self, field: str) -> TrackState:
         if isinstance(self.t, str):
             t_s = parse_instant(self.t, f"{field}.t")
-        elif math.isfinite(self.t):
+        elif math.isfinite(self.t) and EARLIEST_S <= self.t <= LATEST_S:
             t_s = float(self.t)
         else:
             raise InvalidInput(f"{field}.t", "expected a finite time")

@@ -26,7 +26,7 @@ from ...errors import InvalidInput, NotFound
 from ...model import Event, LateNotice, NoticeState
 from ...store import ledger_repo, repo
 from ...wire.v1 import DECLARATION_ID, AcknowledgementBody, DeclarationBody, TracksBody, WebhookBody
-from ..deps import Core, authorized
+from ..deps import Core, authorized, off_loop_if_heavy, vertex_count
 from ..responses import JSONResponse
 
 router = APIRouter(prefix="/v1", tags=["Parties"])
@@ -62,7 +62,7 @@ async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, 
                           caller: Declarer) -> JSONResponse:
     """Create (201) or revise (200, `version` = the current one) a declaration; 409 when stale.
     Conflicting declarations are accepted, flagged, notified and advised."""
-    volumes = body.parsed_volumes()
+    volumes = await off_loop_if_heavy(body.parsed_volumes, vertex_count(body.volumes))
     outcome = await core.declare(party=caller.party, declaration_id=declaration_id, kind=body.declaration_kind,
                                  volumes=volumes, priority=body.priority, purpose=body.purpose, version=body.version)
     return JSONResponse(_outcome_json(outcome, caller.party), status_code=201 if outcome.created else 200)

@@ -37,6 +37,7 @@ AA = "utm.availability_arbitration"
 # (24 h subscriptions) and keep a query from sweeping a whole region.
 MAX_SUBSCRIPTION_DURATION_S = 24 * 3600.0
 DURATION_TOLERANCE_S = 1.0
+MAX_HORIZON_S = 30 * 86_400.0  # F3548: an intent or constraint reaches at most 30 days ahead
 MAX_AREA_M2 = 2_500e6  # 2,500 km^2: a 50 km square; the suite's "too big" area is ~10,000 km^2
 
 
@@ -136,6 +137,10 @@ def check_bounded_extents(extents: tuple[Volume4D, ...], now_s: float, field_nam
             raise InvalidInput(f"{where}.volume.altitude_upper", "missing (required for each volume)")
     if max(v.time_s.upper for v in extents) < now_s:
         raise InvalidInput(f"{field_name}.time_end", "the end time may not be in the past")
+    for i, v in enumerate(extents):
+        if v.time_s.upper > now_s + MAX_HORIZON_S:
+            raise InvalidInput(f"{field_name}[{i}].time_end",
+                               f"ends more than {MAX_HORIZON_S / 86_400:.0f} days ahead (F3548 plans at most that far)")
     check_area(extents, field_name)
 
 

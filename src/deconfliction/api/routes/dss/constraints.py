@@ -16,7 +16,7 @@ from ....wire.f3548 import (
     constraint_json,
     subscribers_json,
 )
-from ...deps import Core, EntityId, authorized
+from ...deps import Core, EntityId, Ovn, authorized, off_loop_if_heavy, vertex_count
 from ...responses import JSONResponse
 
 router = APIRouter(prefix="/dss/v1/constraint_references", tags=["Constraint references"])
@@ -27,7 +27,8 @@ async def query(body: QueryParameters, core: Core,
                 caller: Annotated[Caller, authorized("queryConstraintReferences")]) -> JSONResponse:
     if body.area_of_interest is None:
         raise InvalidInput("area_of_interest", "missing")
-    volume = body.area_of_interest.to_volume("area_of_interest")
+    aoi = body.area_of_interest
+    volume = await off_loop_if_heavy(lambda: aoi.to_volume("area_of_interest"), vertex_count([aoi]))
     check_area((volume,), "area_of_interest")
     await core.writer.settled()
     with core.writer.reading() as state:
@@ -57,7 +58,7 @@ def _written(core: Core, caller: Caller, outcome: Any, status: int) -> JSONRespo
 @router.put("/{entityid}", operation_id="createConstraintReference", status_code=201)
 async def create(entityid: EntityId, body: PutConstraintReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("createConstraintReference")]) -> JSONResponse:
-    extents = body.volumes()
+    extents = await off_loop_if_heavy(body.volumes, vertex_count(body.extents))
     outcome = await core.f3548("dss.constraint.create", caller, lambda state, now_s: put_constraint(
         state, caller, entityid, None, extents=extents, uss_base_url=body.uss_base_url, now_s=now_s,
         tokens=core.tokens))
@@ -65,9 +66,9 @@ async def create(entityid: EntityId, body: PutConstraintReferenceParameters, cor
 
 
 @router.put("/{entityid}/{ovn}", operation_id="updateConstraintReference")
-async def update(entityid: EntityId, ovn: str, body: PutConstraintReferenceParameters, core: Core,
+async def update(entityid: EntityId, ovn: Ovn, body: PutConstraintReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("updateConstraintReference")]) -> JSONResponse:
-    extents = body.volumes()
+    extents = await off_loop_if_heavy(body.volumes, vertex_count(body.extents))
     outcome = await core.f3548("dss.constraint.update", caller, lambda state, now_s: put_constraint(
         state, caller, entityid, ovn, extents=extents, uss_base_url=body.uss_base_url, now_s=now_s,
         tokens=core.tokens))
@@ -75,7 +76,7 @@ async def update(entityid: EntityId, ovn: str, body: PutConstraintReferenceParam
 
 
 @router.delete("/{entityid}/{ovn}", operation_id="deleteConstraintReference")
-async def delete(entityid: EntityId, ovn: str, core: Core,
+async def delete(entityid: EntityId, ovn: Ovn, core: Core,
                  caller: Annotated[Caller, authorized("deleteConstraintReference")]) -> JSONResponse:
     outcome = await core.f3548("dss.constraint.delete", caller, lambda state, now_s: delete_constraint(
         state, caller, entityid, ovn, now_s=now_s))

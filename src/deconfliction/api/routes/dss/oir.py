@@ -16,7 +16,7 @@ from ....wire.f3548 import (
     oir_json,
     subscribers_json,
 )
-from ...deps import Core, EntityId, authorized
+from ...deps import Core, EntityId, Ovn, authorized, off_loop_if_heavy, vertex_count
 from ...responses import JSONResponse
 
 router = APIRouter(prefix="/dss/v1/operational_intent_references", tags=["Operational intent references"])
@@ -27,7 +27,8 @@ async def query(body: QueryParameters, core: Core,
                 caller: Annotated[Caller, authorized("queryOperationalIntentReferences")]) -> JSONResponse:
     if body.area_of_interest is None:
         raise InvalidInput("area_of_interest", "missing")
-    volume = body.area_of_interest.to_volume("area_of_interest")
+    aoi = body.area_of_interest
+    volume = await off_loop_if_heavy(lambda: aoi.to_volume("area_of_interest"), vertex_count([aoi]))
     check_area((volume,), "area_of_interest")
     await core.writer.settled()
     with core.writer.reading() as state:
@@ -56,23 +57,23 @@ def _written(core: Core, caller: Caller, outcome: Any, status: int) -> JSONRespo
 @router.put("/{entityid}", operation_id="createOperationalIntentReference", status_code=201)
 async def create(entityid: EntityId, body: PutOperationalIntentReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("createOperationalIntentReference")]) -> JSONResponse:
-    request = body.to_request()
+    request = await off_loop_if_heavy(body.to_request, vertex_count(body.extents))
     outcome = await core.f3548("dss.operational_intent.create", caller, lambda state, now_s: put_oir(
         state, caller, entityid, None, request, now_s=now_s, tokens=core.tokens))
     return _written(core, caller, outcome, 201)
 
 
 @router.put("/{entityid}/{ovn}", operation_id="updateOperationalIntentReference")
-async def update(entityid: EntityId, ovn: str, body: PutOperationalIntentReferenceParameters, core: Core,
+async def update(entityid: EntityId, ovn: Ovn, body: PutOperationalIntentReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("updateOperationalIntentReference")]) -> JSONResponse:
-    request = body.to_request()
+    request = await off_loop_if_heavy(body.to_request, vertex_count(body.extents))
     outcome = await core.f3548("dss.operational_intent.update", caller, lambda state, now_s: put_oir(
         state, caller, entityid, ovn, request, now_s=now_s, tokens=core.tokens))
     return _written(core, caller, outcome, 200)
 
 
 @router.delete("/{entityid}/{ovn}", operation_id="deleteOperationalIntentReference")
-async def delete(entityid: EntityId, ovn: str, core: Core,
+async def delete(entityid: EntityId, ovn: Ovn, core: Core,
                  caller: Annotated[Caller, authorized("deleteOperationalIntentReference")]) -> JSONResponse:
     outcome = await core.f3548("dss.operational_intent.delete", caller, lambda state, now_s: delete_oir(
         state, caller, entityid, ovn, now_s=now_s))

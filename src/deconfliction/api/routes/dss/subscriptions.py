@@ -17,7 +17,7 @@ from ....wire.f3548 import (
     oir_json,
     subscription_json,
 )
-from ...deps import Core, EntityId, authorized
+from ...deps import Core, EntityId, Version, authorized, off_loop_if_heavy, vertex_count
 from ...responses import JSONResponse
 
 router = APIRouter(prefix="/dss/v1/subscriptions", tags=["Subscriptions"])
@@ -28,7 +28,8 @@ async def query(body: QueryParameters, core: Core,
                 caller: Annotated[Caller, authorized("querySubscriptions")]) -> JSONResponse:
     if body.area_of_interest is None:
         raise InvalidInput("area_of_interest", "missing")
-    volume = body.area_of_interest.to_volume("area_of_interest")
+    aoi = body.area_of_interest
+    volume = await off_loop_if_heavy(lambda: aoi.to_volume("area_of_interest"), vertex_count([aoi]))
     check_area((volume,), "area_of_interest")
     now_s = core.clock.now_s()
     await core.writer.settled()
@@ -53,7 +54,7 @@ async def get(subscriptionid: EntityId, core: Core,
 
 async def _put(subscriptionid: str, version: str | None, body: PutSubscriptionParameters, core: Core,
                caller: Caller) -> JSONResponse:
-    request = body.to_request()
+    request = await off_loop_if_heavy(body.to_request, vertex_count([body.extents]))
     kind = "dss.subscription.create" if version is None else "dss.subscription.update"
     outcome = await core.f3548(kind, caller, lambda state, now_s: put_subscription(
         state, caller, subscriptionid, version, request, now_s=now_s, tokens=core.tokens))
@@ -76,13 +77,13 @@ async def create(subscriptionid: EntityId, body: PutSubscriptionParameters, core
 
 
 @router.put("/{subscriptionid}/{version}", operation_id="updateSubscription")
-async def update(subscriptionid: EntityId, version: str, body: PutSubscriptionParameters, core: Core,
+async def update(subscriptionid: EntityId, version: Version, body: PutSubscriptionParameters, core: Core,
                  caller: Annotated[Caller, authorized("updateSubscription")]) -> JSONResponse:
     return await _put(subscriptionid, version, body, core, caller)
 
 
 @router.delete("/{subscriptionid}/{version}", operation_id="deleteSubscription")
-async def delete(subscriptionid: EntityId, version: str, core: Core,
+async def delete(subscriptionid: EntityId, version: Version, core: Core,
                  caller: Annotated[Caller, authorized("deleteSubscription")]) -> JSONResponse:
     outcome = await core.f3548("dss.subscription.delete", caller, lambda state, now_s: delete_subscription(
         state, caller, subscriptionid, version, now_s=now_s))

@@ -1,0 +1,96 @@
+"""The attacks that broke the registry, kept as regression tests: each is refused with 4xx naming
+the field before anything is stored, and what is stored always renders."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from deconfliction.store.schema import declarations, ledger, reports
+
+from .helpers import CRS, OIR, SUBS, new_id, oir_body, sub_body, volume
+
+
+def _counts(client: TestClient) -> tuple[int, int, int]:
+    with client.app.state.core.db.read() as c:
+        return tuple(c.execute(select(func.count()).select_from(t)).scalar_one()  # type: ignore[return-value]
+                     for t in (declarations, ledger, reports))
+
+
+def _with(body: dict, path: list, value: object) -> dict:
+    body = copy.deepcopy(body)
+    target = body
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return body
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    (["extents", 0, "time_end", "value"], "9999-12-31T23:59:59-14:00", "extents[0].time_end.value"),
+    (["extents", 0, "time_start", "value"], "0001-01-01T00:00:00+14:00", "extents[0].time_start.value"),
+    (["extents", 0, "volume", "altitude_upper", "value"], 1e6, "extents.0.volume.altitude_upper.value"),
+    (["uss_base_url"], "https://" + "x" * 1_000_000, "uss_base_url"),
+    (["uss_base_url"], "javascript:alert(1)", "uss_base_url"),
+    (["key"], [f"ovn-{i:012d}-xxxxxxxx" for i in range(85_000)], "key"),
+    (["extents"], [volume()] * 10_000, "extents"),
+])
+def test_poisoned_intents_are_refused_naming_the_field_and_store_nothing(client: TestClient, as_uss, path, value,
+                                                                          field) -> None:
+    before = _counts(client)
+    r = client.put(f"{OIR}/{new_id()}", json=_with(oir_body(), path, value), headers=as_uss())
+    assert r.status_code == 400, r.text[:300]
+    assert r.json()["field"].replace("[", ".").replace("]", "") == field.replace("[", ".").replace("]", "")
+    assert _counts(client) == before
+
+
+def test_an_intent_may_reach_30_days_ahead_and_no_further(client: TestClient, as_uss) -> None:
+    far = volume(start_in_s=29 * 86_400, duration_s=2 * 86_400)
+    r = client.put(f"{OIR}/{new_id()}", json=oir_body(far), headers=as_uss())
+    assert r.status_code == 400 and "30 days" in r.json()["message"]
+    ok = volume(start_in_s=29 * 86_400, duration_s=3600)
+    assert client.put(f"{OIR}/{new_id()}", json=oir_body(ok), headers=as_uss()).status_code == 201
+
+
+@pytest.mark.parametrize("where", ["query", "subscription", "intent", "constraint"])
+def test_a_huge_circle_is_refused_everywhere(client: TestClient, as_uss, where) -> None:
+    from .helpers import CM
+    huge = volume(circle_m=1e200)
+    if where == "query":
+        r = client.post(f"{OIR}/query", json={"area_of_interest": huge}, headers=as_uss())
+    elif where == "subscription":
+        r = client.put(f"{SUBS}/{new_id()}", json=sub_body(huge), headers=as_uss())
+    elif where == "intent":
+        r = client.put(f"{OIR}/{new_id()}", json=oir_body(huge), headers=as_uss())
+    else:
+        r = client.put(f"{CRS}/{new_id()}", json={"extents": [huge], "uss_base_url": "https://u.example"},
+                       headers=as_uss("uss1", CM))
+    assert r.status_code == 400 and "radius" in r.json()["message"]
+
+
+def test_reports_that_cannot_be_rendered_or_are_huge_are_refused(client: TestClient, as_uss) -> None:
+    before = _counts(client)
+    exchange = {"url": "x", "method": "GET", "recorder_role": "Client", "request_source": "uss1",
+                "request_time": {"value": "2026-11-22T00:00:00Z", "format": "RFC3339"}}
+    r = client.post("/dss/v1/reports", json={"exchange": {**exchange, "n": 2**64}}, headers=as_uss())
+    assert r.status_code == 400 and r.json()["field"] == "exchange"
+    r = client.post("/dss/v1/reports", json={"exchange": {**exchange, "blob": "x" * 100_000}}, headers=as_uss())
+    assert r.status_code == 413
+    assert _counts(client) == before
+    assert client.post("/dss/v1/reports", json={"exchange": exchange}, headers=as_uss()).status_code == 201
+
+
+def test_path_values_are_bounded(client: TestClient, as_uss) -> None:
+    r = client.delete(f"{OIR}/{new_id()}/{'o' * 5000}", headers=as_uss())
+    assert r.status_code == 400 and "ovn" in r.json()["message"]
+
+
+def test_what_is_stored_renders_at_the_edges_of_the_accepted_times(client: TestClient, as_uss) -> None:
+    """The largest accepted times render: a query far in the future or past answers 200."""
+    for start in (-1.7e9, 5.5e9):  # near 1970 and near 2200 (relative to now)
+        aoi = volume(start_in_s=start, duration_s=60)
+        r = client.post(f"{OIR}/query", json={"area_of_interest": aoi}, headers=as_uss())
+        assert r.status_code in (200, 400), r.text
