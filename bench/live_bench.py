@@ -82,6 +82,35 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def machine_busy_s() -> tuple[float, float]:
+    """(CPU seconds busy on all cores, seconds stolen by the hypervisor) since boot, /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
+    return (user + nice + system + irq + softirq) / TICKS, steal / TICKS
+
+
+class Others:
+    """How much CPU work other than this benchmark (server and load generator) ran meanwhile."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.start()
+
+    def start(self) -> None:
+        self.t0 = time.perf_counter()
+        self.busy0, self.steal0 = machine_busy_s()
+        self.ours0 = self.server.cpu_s() + time.process_time()
+
+    def note(self) -> str:
+        wall = time.perf_counter() - self.t0
+        busy, steal = machine_busy_s()
+        ours = self.server.cpu_s() + time.process_time() - self.ours0
+        others = max(0.0, busy - self.busy0 - ours)
+        self.start()
+        return (f"[machine: this bench {ours / wall:.2f} cores, other work {others / wall:.2f} cores, "
+                f"stolen {(steal - self.steal0) / wall:.2f}]")
+
+
 class Server:
     def __init__(self, workdir: Path, key: rsa.RSAPrivateKey, ack_deadline: str, profile: Path | None = None) -> None:
         pem = workdir / "bench.pem"
@@ -402,7 +431,12 @@ def main() -> None:
     a = b = None
     hot: list[tuple[HotCell, int]] = []  # each hot-cell run with the /v1 declarations stored before it
     stored = 0
+    notes: list[str] = []
     try:
+        others = Others(server)
+        time.sleep(2)
+        notes.append(f"idle 2 s before the phases {others.note()}")
+        print(notes[-1])
         for phase in args.phases:
             if phase == "a":
                 a = asyncio.run(write_to_sse(server, args.samples, args.samples_max_seconds))
@@ -436,6 +470,8 @@ def main() -> None:
                       f"{c.writes_s:.1f} writes/s ({c.requests_s:.1f} requests/s, 409 {c.share_409:.1f}%, "
                       f"errors {c.errors}); p50 {c.p50_ms:.2f} ms p99 {c.p99_ms:.2f} ms; "
                       f"server CPU {100 * c.server_cpu_s / args.hot_seconds:.0f}% of a core")
+            notes.append(f"{phase}: {others.note()}")
+            print(f"   {notes[-1]}")
     finally:
         server.stop()
     load = os.getloadavg()
@@ -460,6 +496,8 @@ def main() -> None:
         rows.append((f"c. DSS hot cell writes/s, p50 / p99 ({before} /v1 stored)",
                      f"{c.writes_s:.0f}/s, {c.p50_ms:.1f} / {c.p99_ms:.1f} ms", ">= 500/s, p99 < 20 ms",
                      "met" if ok else "NOT met"))
+    print()
+    print("machine load, per phase: " + "; ".join(notes))
     width = max(len(r[0]) for r in rows) if rows else 10
     print()
     print(f"{'measure':<{width}}  {'measured':>28}  {'goal':>21}  result")
