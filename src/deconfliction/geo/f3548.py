@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ..errors import InvalidInput
 from .instants import format_instant, parse_instant
 from .plane import polygon_problem
@@ -70,6 +72,30 @@ def _time_s(value: object, field: str) -> float:
     return parse_instant(body["value"], f"{field}.value")
 
 
+_NUMBER = (int, float)
+
+
+def _vertices(raw: list[Any], field: str) -> list[LatLng]:
+    """The vertices, checked at numpy speed: a polygon may have thousands."""
+    pairs: list[tuple[float, float]] = []
+    for vertex in raw:
+        if type(vertex) is not dict or type(vertex.get("lat")) not in _NUMBER or type(vertex.get("lng")) not in _NUMBER:
+            break
+        pairs.append((vertex["lat"], vertex["lng"]))
+    if len(pairs) == len(raw) and pairs:
+        coords = np.array(pairs, dtype=float)
+        good = np.isfinite(coords).all(axis=1) & (np.abs(coords[:, 0]) <= 90.0) & (np.abs(coords[:, 1]) <= 180.0)
+        if bool(good.all()):
+            return [LatLng(float(lat), float(lng)) for lat, lng in coords]
+    # the slow path, only to name the first bad vertex and why
+    out = []
+    for i, vertex in enumerate(raw):
+        where = f"{field}[{i}]"
+        point = _mapping(vertex, where)
+        out.append(LatLng.checked(point.get("lat"), point.get("lng"), where))
+    return out
+
+
 def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool = True) -> Footprint:
     has_polygon = volume3d.get("outline_polygon") is not None
     has_circle = volume3d.get("outline_circle") is not None
@@ -90,11 +116,7 @@ def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool =
     raw = body.get("vertices")
     if not isinstance(raw, list):
         raise InvalidInput(f"{field}.outline_polygon.vertices", "expected a list of {lat, lng}")
-    vertices = []
-    for i, vertex in enumerate(raw):
-        where = f"{field}.outline_polygon.vertices[{i}]"
-        point = _mapping(vertex, where)
-        vertices.append(LatLng.checked(point.get("lat"), point.get("lng"), where))
+    vertices = _vertices(raw, f"{field}.outline_polygon.vertices")
     if len(vertices) > 3 and vertices[0] == vertices[-1]:
         vertices.pop()  # a closed ring is accepted; the closing vertex carries no information
     polygon = Polygon(tuple(vertices))

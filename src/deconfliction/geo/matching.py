@@ -99,8 +99,10 @@ def convex_hull(footprint: Footprint) -> Footprint:
     points = np.column_stack(LocalPlane(centre_of(footprint)).project(
         np.array([v.lat for v in vertices]), np.array([v.lng for v in vertices])))
     ring = shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(points)))
-    # the hull's corners are input points; in a simple polygon they come in the ring's own order
-    on_hull = sorted({int(np.argmin(np.hypot(*(points - corner).T))) for corner in ring})
+    # the hull's corners are input points, bit for bit: look them up (linear, not vertices x corners);
+    # in a simple polygon they come in the ring's own order
+    index = {(float(x), float(y)): i for i, (x, y) in enumerate(points)}
+    on_hull = sorted({index[(float(x), float(y))] for x, y in ring})
     return footprint if len(on_hull) == len(vertices) else Polygon(tuple(vertices[i] for i in on_hull))
 
 

@@ -158,7 +158,10 @@ def notify(state: State, volumes: tuple[Volume4D, ...], *, for_constraints: bool
     this write deletes. Returns (bumped subscriptions, subscribers).
     """
     after = [s for s in state.subscriptions_relevant_to(volumes) if s.id not in changed]
-    after += [s for s in changed.values() if relevant(volumes, s.volumes)]
+    # a subscription this write shapes from the very volumes it writes (an implicit one) is
+    # relevant without a geometric test, which costs the most for the largest footprints
+    after += [s for s in changed.values()
+              if any(mine is theirs for mine in s.volumes for theirs in volumes) or relevant(volumes, s.volumes)]
     bumped = [s.notified(s.notification_index + 1) for s in sorted(after, key=lambda s: s.id)
               if s.id not in excluded and not s.expired(now_s)
               and (s.notify_for_constraints if for_constraints else s.notify_for_operational_intents)]

@@ -1,0 +1,161 @@
+"""Heavy requests against small ones, measured against the real server in one run.
+
+Starts `deconfliction serve` (as live_bench.py does) and measures:
+
+  a. the server time of requests of the heaviest shapes it accepts or must examine: an F3548
+     intent whose one polygon has the most vertices allowed (10,000) inside the largest area
+     allowed (2,500 km^2), the same polygon as a query, a /v1 declaration of 100 volumes, and a
+     10,000-vertex polygon spread as far as the geometry allows (refused for its area, but parsed
+     first). Each is sent alone, `--repeat` times; the figure is the median of the server's CPU
+     time per request (from /proc) and of the wall time. Goal: about 100 ms at most.
+  b. small requests while heavy ones arrive: `--small-clients` clients query a small area in a
+     closed loop while one client sends the heaviest accepted intent (updates of it) back to back;
+     the figure is the small requests' p50/p99 latency. Goal: p99 under 50 ms.
+
+    .venv/bin/python bench/hostile_bench.py [--repeat 5] [--seconds 10] [--small-clients 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import live_bench  # noqa: E402  (bench/ sibling: the server under test and its tokens)
+
+SC = "utm.strategic_coordination"
+LAT0, LNG0 = 37.2, -80.6
+
+
+def polygon(n: int, radius_m: float, lat: float = LAT0, lng: float = LNG0) -> dict[str, Any]:
+    """A regular n-gon of this radius (its vertices on a circle), as F3548 vertices."""
+    dlat = radius_m / 111_320.0
+    dlng = dlat / math.cos(math.radians(lat))
+    return {"vertices": [{"lat": lat + dlat * math.sin(2 * math.pi * k / n), "lng": lng + dlng * math.cos(2 * math.pi * k / n)}
+                         for k in range(n)]}
+
+
+def extent(outline: dict[str, Any], start: float, end: float, alt: tuple[float, float] = (0, 120)) -> dict[str, Any]:
+    return {"volume": {"outline_polygon": outline,
+                       "altitude_lower": {"value": alt[0], "reference": "W84", "units": "M"},
+                       "altitude_upper": {"value": alt[1], "reference": "W84", "units": "M"}},
+            "time_start": {"value": live_bench.rfc3339(start), "format": "RFC3339"},
+            "time_end": {"value": live_bench.rfc3339(end), "format": "RFC3339"}}
+
+
+def heavy_bodies(now: float, k: int = 0) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """name -> (method, path, body) of the heaviest shapes; `k` places them apart (no key races)."""
+    big = polygon(10_000, math.sqrt(2_400e6 / math.pi), LAT0 - 0.6 * k)  # ~2,400 km^2 (the DSS limit is 2,500)
+    widest = polygon(10_000, 1_900_000.0)  # as far as the geometry allows: refused for its area after parsing
+    intent = {"extents": [extent(big, now + 600, now + 4200)], "key": [], "state": "Accepted",
+              "uss_base_url": "https://uss.example", "new_subscription": {"uss_base_url": "https://uss.example"}}
+    many = {"kind": "operation", "volumes": [
+        extent(polygon(100, 2_000.0, LAT0 + 0.5 + 0.01 * i, LNG0 + 0.1 * k), now + 600, now + 4200)
+        for i in range(100)]}
+    return {
+        "intent 10,000 vertices, 2,400 km2": ("PUT", "/dss/v1/operational_intent_references/{id}", intent),
+        "query 10,000 vertices": ("POST", "/dss/v1/operational_intent_references/query",
+                                  {"area_of_interest": extent(big, now, now + 3600)}),
+        "/v1 declaration, 100 volumes x 100 vertices": ("PUT", "/v1/declarations/{id}", many),
+        "intent 10,000 vertices, 1,900 km radius (refused)": ("PUT", "/dss/v1/operational_intent_references/{id}",
+                                                               {**intent, "extents": [extent(widest, now + 600, now + 4200)]}),
+    }
+
+
+def heavy_costs(server: live_bench.Server, repeat: int) -> dict[str, tuple[float, float, int]]:
+    """name -> (median server CPU ms, median wall ms, status)."""
+    headers = {"Authorization": f"Bearer {server.token('uss-heavy', SC)}"}
+    party = {"Authorization": f"Bearer {server.token('heavy-party')}"}
+    out: dict[str, tuple[float, float, int]] = {}
+    with httpx.Client(base_url=server.base, timeout=60) as http:
+        for name in heavy_bodies(time.time()):
+            cpu, wall, status = [], [], 0
+            for k in range(repeat):
+                method, path, body = heavy_bodies(time.time(), k + 1)[name]
+                url = path.format(id=str(uuid.uuid4()))
+                before_cpu, before = server.cpu_s(), time.perf_counter()
+                r = http.request(method, url, json=body, headers=party if url.startswith("/v1") else headers)
+                wall.append((time.perf_counter() - before) * 1e3)
+                cpu.append((server.cpu_s() - before_cpu) * 1e3)
+                status = r.status_code
+            out[name] = (statistics.median(cpu), statistics.median(wall), status)
+    return out
+
+
+async def small_while_heavy(server: live_bench.Server, clients: int, seconds: float) -> tuple[list[float], int]:
+    """Small queries' latencies (ms) while one client sends the heaviest accepted intent back to back."""
+    token = server.token("uss-small", SC)
+    heavy_token = server.token("uss-heavy2", SC)
+    deadline = time.monotonic() + seconds
+    latencies: list[float] = []
+    heavy_sent = 0
+
+    async def small(i: int) -> None:
+        async with httpx.AsyncClient(base_url=server.base, timeout=30,
+                                     headers={"Authorization": f"Bearer {token}"}) as http:
+            n = 0
+            while time.monotonic() < deadline and n < 100_000:
+                n += 1
+                now = time.time()
+                body = {"area_of_interest": extent(polygon(4, 500.0, LAT0 + 0.3 + 0.01 * i, LNG0), now, now + 600)}
+                start = time.perf_counter()
+                r = await http.post("/dss/v1/operational_intent_references/query", json=body)
+                latencies.append((time.perf_counter() - start) * 1e3)
+                assert r.status_code == 200, r.text
+
+    async def heavy() -> None:
+        nonlocal heavy_sent
+        async with httpx.AsyncClient(base_url=server.base, timeout=60,
+                                     headers={"Authorization": f"Bearer {heavy_token}"}) as http:
+            while time.monotonic() < deadline and heavy_sent < 10_000:
+                # each heavy intent lands apart from the others (no key races), 50 or more away
+                method, path, body = heavy_bodies(time.time(), 50 + heavy_sent)["intent 10,000 vertices, 2,400 km2"]
+                r = await http.request(method, path.format(id=str(uuid.uuid4())), json=body)
+                heavy_sent += 1
+                if r.status_code != 201:
+                    raise SystemExit(f"heavy intent answered {r.status_code}: {r.text[:200]}")
+
+    await asyncio.gather(heavy(), *(small(i) for i in range(clients)))
+    return latencies, heavy_sent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--small-clients", type=int, default=4)
+    args = parser.parse_args()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with tempfile.TemporaryDirectory() as scratch:
+        server = live_bench.Server(Path(scratch), key, "PT5M")
+        try:
+            costs = heavy_costs(server, args.repeat)
+            latencies, heavy_sent = asyncio.run(small_while_heavy(server, args.small_clients, args.seconds))
+        finally:
+            server.stop()
+    print("heaviest requests (median of", args.repeat, "each):")
+    for name, (cpu, wall, status) in costs.items():
+        print(f"  {name:52s} server CPU {cpu:7.1f} ms   wall {wall:7.1f} ms   -> {status}")
+    latencies.sort()
+    p50, p99 = live_bench.pct(latencies, 0.50), live_bench.pct(latencies, 0.99)
+    worst = max(cpu for cpu, _, _ in costs.values())
+    print(f"small queries while heavy intents arrive: {len(latencies)} queries by {args.small_clients} clients, "
+          f"{heavy_sent} heavy intents in {args.seconds:g} s: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+          f"max {max(latencies):.1f} ms")
+    print(f"goals: heaviest request <= ~100 ms server time: {'met' if worst <= 100 else 'NOT met'} ({worst:.0f} ms); "
+          f"small p99 < 50 ms while heavy arrive: {'met' if p99 < 50 else 'NOT met'} ({p99:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
