@@ -18,6 +18,8 @@ from ..store import Database, sqlite_url
 from . import errors
 from .auth import TokenVerifier, load_keys, local_signing_key
 from .docs import install_offline_docs
+from .limits import install_limits
+from .openapi import install_openapi
 from .routes import uss, v1
 from .routes.dss import constraints, misc, oir, subscriptions
 
@@ -83,7 +85,9 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
     app.state.settings = settings
     app.state.verifier = verifier
     errors.install(app)
+    install_limits(app)
     for module in (oir, constraints, subscriptions, misc, uss, v1):
         app.include_router(module.router)
+    install_openapi(app)
     install_offline_docs(app)
     return app

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import (
@@ -44,6 +45,25 @@ STATUS: tuple[tuple[type[DeconflictionError], int], ...] = (
     (Unavailable, 503),
     (LedgerCorrupt, 500),
 )
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error answer: F3548's ErrorResponse, with the input to blame when there is one."""
+
+    message: str = Field(description="What went wrong (with the field first when one input is to blame)")
+    field: str | None = Field(None, description="The input to blame: a path into the body such as "
+                                                "`extents[0].volume.altitude_lower`, or a parameter or header name")
+    reason: str | None = Field(None, description="Why that input is refused")
+
+
+class AirspaceConflictResponse(BaseModel):
+    """F3548's 409 for an operational intent whose key lacks the OVNs of what it overlaps."""
+
+    message: str = Field(description="What went wrong")
+    missing_operational_intents: list[dict[str, Any]] = Field(
+        default_factory=list, description="The operational intent references whose OVNs the key lacks")
+    missing_constraints: list[dict[str, Any]] = Field(
+        default_factory=list, description="The constraint references whose OVNs the key lacks")
 
 
 def status_of(error: DeconflictionError) -> int:

@@ -16,9 +16,11 @@ from ...errors import NotFound
 from ...model import Declaration
 from ...wire.f3548 import constraint_details_json, operational_intent_details_json
 from ..deps import Core, authorized
+from ..openapi import DocumentedRoute
 from ..responses import JSONResponse
 
-router = APIRouter(prefix="/uss/v1", tags=["USS API (what this service manages)"])
+router = APIRouter(prefix="/uss/v1", tags=["USS API (what this service manages)"],
+                   route_class=DocumentedRoute)
 
 
 def _managed(declaration: Declaration | None, label: str, entity_id: str) -> Declaration:

@@ -27,9 +27,11 @@ from ...model import Event, LateNotice, NoticeState
 from ...store import ledger_repo, repo
 from ...wire.v1 import DECLARATION_ID, AcknowledgementBody, DeclarationBody, TracksBody, WebhookBody
 from ..deps import Core, authorized, off_loop_if_heavy, vertex_count
+from ..limits import INT64_MAX
+from ..openapi import DocumentedRoute
 from ..responses import JSONResponse
 
-router = APIRouter(prefix="/v1", tags=["Parties"])
+router = APIRouter(prefix="/v1", tags=["Parties"], route_class=DocumentedRoute)
 DeclarationId = Annotated[str, Path(pattern=DECLARATION_ID, description="The declaration's id, chosen by its party")]
 Declarer = Annotated[Caller, authorized("v1.declare")]
 Reader = Annotated[Caller, authorized("v1.read")]
@@ -70,7 +72,7 @@ async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, 
 
 @router.delete("/declarations/{declaration_id}", operation_id="v1WithdrawDeclaration")
 async def withdraw(declaration_id: DeclarationId, core: Core, caller: Declarer,
-                   version: Annotated[int, Query(ge=1)]) -> JSONResponse:
+                   version: Annotated[int, Query(ge=1, le=INT64_MAX)]) -> JSONResponse:
     await core.withdraw(party=caller.party, declaration_id=declaration_id, version=version)
     return JSONResponse({"withdrawn": declaration_id, "version": version})
 
@@ -142,15 +144,17 @@ def _sse(event: Event) -> bytes:
 @router.get("/events", operation_id="v1Events", response_class=StreamingResponse)
 async def events(request: Request, core: Core, caller: Reader,
                  last_event_id: Annotated[str | None, Header()] = None,
-                 after: Annotated[int | None, Query(ge=0, description="resume after this sequence number")] = None
+                 after: Annotated[int | None, Query(ge=0, le=INT64_MAX,
+                                                    description="resume after this sequence number")] = None
                  ) -> StreamingResponse:
     """Server-Sent Events for the caller: notice, escalation, conflict, state_change, alert. Each
     event's `id` is its place in the party's stream; `Last-Event-ID` resumes with nothing lost."""
     start = after or 0
     if last_event_id:
-        if not last_event_id.strip().isdigit():
+        text = last_event_id.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= INT64_MAX):
             raise InvalidInput("Last-Event-ID", "expected the sequence number of the last event received")
-        start = int(last_event_id)
+        start = int(text)
     party = caller.party
 
     async def stream() -> AsyncIterator[bytes]:

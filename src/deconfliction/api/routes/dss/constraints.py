@@ -17,9 +17,10 @@ from ....wire.f3548 import (
     subscribers_json,
 )
 from ...deps import Core, EntityId, Ovn, authorized, off_loop_if_heavy, vertex_count
+from ...openapi import DocumentedRoute
 from ...responses import JSONResponse
 
-router = APIRouter(prefix="/dss/v1/constraint_references", tags=["Constraint references"])
+router = APIRouter(prefix="/dss/v1/constraint_references", tags=["Constraint references"], route_class=DocumentedRoute)
 
 
 @router.post("/query", operation_id="queryConstraintReferences")

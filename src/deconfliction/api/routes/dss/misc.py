@@ -14,9 +14,10 @@ from ....engine.f3548.availability import current_availability, make_report, set
 from ....model import Availability, UssAvailability
 from ....wire.f3548 import ErrorReport, SetUssAvailabilityStatusParameters
 from ...deps import Core, authorized
+from ...openapi import DocumentedRoute
 from ...responses import JSONResponse
 
-router = APIRouter(prefix="/dss/v1", tags=["Reports", "Availability"])
+router = APIRouter(prefix="/dss/v1", tags=["Reports", "Availability"], route_class=DocumentedRoute)
 
 
 def _status_json(status: UssAvailability) -> dict[str, object]:

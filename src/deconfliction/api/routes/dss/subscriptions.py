@@ -18,9 +18,10 @@ from ....wire.f3548 import (
     subscription_json,
 )
 from ...deps import Core, EntityId, Version, authorized, off_loop_if_heavy, vertex_count
+from ...openapi import DocumentedRoute
 from ...responses import JSONResponse
 
-router = APIRouter(prefix="/dss/v1/subscriptions", tags=["Subscriptions"])
+router = APIRouter(prefix="/dss/v1/subscriptions", tags=["Subscriptions"], route_class=DocumentedRoute)
 
 
 @router.post("/query", operation_id="querySubscriptions")
