@@ -120,11 +120,14 @@ def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rul
                                      ack_deadline_s=rules.ack_deadline_s)
     fresh = [n for n in fresh if n.id not in state.notices]
     stale = superseded_by(state.notices.values(), declaration) if declaration.version > 1 else []
-    with state.declarations.including(declaration):
-        advice = _advice(state, found)
-        events = [_event(n.to_party, EventKind.NOTICE, now_s, {"notice": notice_view(
-            n, disclosure(state, n, declaration if n.about == declaration.id else None), late)}, n.deadline_s)
-            for n in fresh]
+    advice: tuple[Advice, ...] = ()
+    events: list[Event] = []
+    if found or fresh:  # most declarations conflict with nothing: skip re-indexing for them
+        with state.declarations.including(declaration):
+            advice = _advice(state, found)
+            events = [_event(n.to_party, EventKind.NOTICE, now_s, {"notice": notice_view(
+                n, disclosure(state, n, declaration if n.about == declaration.id else None), late)}, n.deadline_s)
+                for n in fresh]
     for conflict in found:
         for party in sorted({declaration.party} | {o.party for o in others if o is not None and o.id in conflict.key}):
             events.append(_event(party, EventKind.CONFLICT, now_s, {"conflict": conflict_view(conflict)}))
