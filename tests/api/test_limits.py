@@ -10,7 +10,7 @@ import math
 import select
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -27,7 +27,7 @@ from deconfliction.api.limits import (
     outside_strings,
 )
 
-from .helpers import AA, CM, CP, CMSA, OIR, SC, bearer, new_id, oir_body, volume
+from .helpers import AA, CM, CMSA, CP, OIR, SC, bearer, new_id, oir_body, volume
 from .live import serving
 
 ALL_SCOPES = (SC, CM, CP, CMSA, AA, "deconfliction.declare", "deconfliction.acknowledge", "deconfliction.inquiry")
@@ -36,7 +36,7 @@ CHUNK = 64 * 1024
 
 
 @pytest.fixture
-def headers(token) -> dict[str, str]:  # noqa: ANN001
+def headers(token: Callable[..., str]) -> dict[str, str]:
     return {**bearer(token("uss1", *ALL_SCOPES)), "Content-Type": "application/json"}
 
 
@@ -230,7 +230,7 @@ TOO_LARGE = str(2**64)
                                     "-Infinity", "1" + "0" * 400])
 def test_numbers_beyond_int64_or_not_finite_in_a_report_answer_400(client: TestClient, headers: dict[str, str],
                                                                   number: str) -> None:
-    r = client.post("/dss/v1/reports", content='{"exchange": {"x": [1, %s]}}' % number, headers=headers)
+    r = client.post("/dss/v1/reports", content='{"exchange": {"x": [1, ' + number + "]}}", headers=headers)
     body = _is_error(r, 400)
     assert body["field"] == "exchange.x[1]"
 
@@ -270,8 +270,8 @@ def _with(body: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
 
 
 def test_numbers_within_range_pass(client: TestClient, headers: dict[str, str]) -> None:
-    ok = '{"exchange": {"a": %d, "b": %d, "c": 1.7976931348623157e308, "d": 1e-400, "e": "NaN 1e999 %s"}}' % (
-        2**63 - 1, -(2**63), TOO_LARGE)
+    ok = (f'{{"exchange": {{"a": {2**63 - 1}, "b": {-(2**63)}, "c": 1.7976931348623157e308, "d": 1e-400, '
+          f'"e": "NaN 1e999 {TOO_LARGE}"}}}}')
     assert out_of_range_number(ok.encode(), outside_strings(ok.encode())) is None
     assert client.post("/dss/v1/reports", content=ok, headers=headers).status_code == 201
 
