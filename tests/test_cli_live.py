@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from importlib import resources
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
 from tests.builders import box
+from tests.serving import start_serve, stop
 
 CLI = str(Path(sys.executable).parent / "deconfliction")
 
@@ -30,26 +29,10 @@ def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> 
 
 @pytest.fixture
 def local_server(tmp_path: Path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     db = tmp_path / "srv.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DECONFLICTION_")}
-    process = subprocess.Popen([CLI, "serve", "--port", str(port), "--db", str(db), "--ack-deadline", "PT10M"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.1)
+    process, url = start_serve("--db", str(db), "--ack-deadline", "PT10M")
     yield url, db
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
 
 
 def _declaration_file(tmp_path: Path, name: str, volume, **extra) -> Path:  # noqa: ANN001

@@ -6,42 +6,26 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 
+from ..serving import free_port, start_serve
 from .helpers import bearer
 from .test_v1 import box
 
-CLI = str(Path(sys.executable).parent / "deconfliction")
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "3"))  # the 20 by hand: CRASH_ROUNDS=20
 
 
 def _start(db: Path, port: int, public_pem: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DECONFLICTION_")}
-    process = subprocess.Popen([CLI, "serve", "--port", str(port), "--db", str(db), "--public-key", str(public_pem),
-                                "--issuer", "https://auth.test"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
+    return start_serve("--db", str(db), "--public-key", str(public_pem), "--issuer", "https://auth.test", port=port)[0]
 
 
 def test_no_acknowledged_write_is_lost_to_kill_9(tmp_path: Path, public_pem: Path, token) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     db = tmp_path / "crash.db"
     acknowledged: set[str] = set()
     rng = random.Random(7)

@@ -7,10 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -21,17 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
+from ..serving import start_serve, stop
 from .helpers import SC, bearer, new_id
 
-CLI = str(Path(sys.executable).parent / "deconfliction")
 ISSUER = "https://auth.test"
 PARTY = ("deconfliction.declare", "deconfliction.acknowledge")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _at(seconds_from_now: float) -> str:
@@ -107,25 +97,10 @@ class Webhook(ThreadingHTTPServer):
 
 @pytest.fixture
 def server(tmp_path: Path, public_pem: Path):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DECONFLICTION_")}
-    process = subprocess.Popen(
-        [CLI, "serve", "--port", str(port), "--db", str(tmp_path / "live.db"), "--public-key", str(public_pem),
-         "--issuer", ISSUER, "--ack-deadline", "PT2S", "--min-notice", "PT15M"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.1)
+    process, base = start_serve("--db", str(tmp_path / "live.db"), "--public-key", str(public_pem), "--issuer", ISSUER,
+                                "--ack-deadline", "PT2S", "--min-notice", "PT15M")
     yield base
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
 
 
 def test_three_parties_do_the_whole_mission_over_http(server: str, token) -> None:
