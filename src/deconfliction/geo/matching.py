@@ -99,8 +99,14 @@ def convex_hull(footprint: Footprint) -> Footprint:
     points = np.column_stack(LocalPlane(centre_of(footprint)).project(
         np.array([v.lat for v in vertices]), np.array([v.lng for v in vertices])))
     ring = shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(points)))
-    # the hull's corners are input points; in a simple polygon they come in the ring's own order
-    on_hull = sorted({int(np.argmin(np.hypot(*(points - corner).T))) for corner in ring})
+    # the hull's corners are input points (GEOS copies them exactly: found by a dict, O(n), not by
+    # a nearest search per corner, O(n * corners): seconds for a 10,000-gon); in a simple polygon
+    # they come in the ring's own order
+    first_index: dict[tuple[float, float], int] = {}
+    for i, point in enumerate(map(tuple, points.tolist())):
+        first_index.setdefault(point, i)
+    on_hull = sorted({first_index[corner] if corner in first_index else int(np.argmin(np.hypot(*(points - corner).T)))
+                      for corner in map(tuple, ring.tolist())})
     return footprint if len(on_hull) == len(vertices) else Polygon(tuple(vertices[i] for i in on_hull))
 
 
