@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import shapely
 from pyproj import Geod
 
+from .cache import RING_CACHE_BYTES, array_nbytes, bounded_cache, footprint_nbytes, tuple_nbytes
 from .volume import Circle, Footprint, LatLng, Polygon
 
 WGS84 = Geod(ellps="WGS84")
@@ -103,7 +103,11 @@ class LocalPlane:
         return shapely.Polygon(np.column_stack([cx + r * np.cos(angles), cy + r * np.sin(angles)]))
 
 
-@lru_cache(maxsize=65_536)
+def _ring_nbytes(polygon: Polygon, ring: tuple[np.ndarray, np.ndarray]) -> int:
+    return footprint_nbytes(polygon) + tuple_nbytes(ring) + array_nbytes(ring[0]) + array_nbytes(ring[1])
+
+
+@bounded_cache("densified_ring", RING_CACHE_BYTES, _ring_nbytes)
 def densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
     """The polygon's vertices with points along each long geodesic edge, as (lats, lngs).
 
