@@ -199,12 +199,28 @@ def _next(values: np.ndarray) -> np.ndarray:
     return np.concatenate((values[1:], values[:1]))
 
 
-def polygon_problem(polygon: Polygon) -> str | None:
+def polygon_extent(polygon: Polygon) -> tuple[LatLng, float, int, float]:
+    """(centre, distance of the farthest vertex from it in m, that vertex's index, perimeter in m)
+    along the ellipsoid; the centre is the one validation projects around (`centre_of`)."""
+    centre = centre_of(polygon)
+    points = anchor_points(polygon)
+    n = len(points)
+    lats, lngs = points[:, 0], points[:, 1]
+    # one geodesic call for both: centre -> each vertex, and each vertex -> the next
+    _, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
+                              np.concatenate((np.full(n, centre.lat), lats)),
+                              np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
+    reach, edges = lengths[:n], lengths[n:]
+    farthest = int(np.argmax(reach))
+    return centre, float(reach[farthest]), farthest, float(np.sum(edges))
+
+
+def polygon_problem(polygon: Polygon, centre: LatLng | None = None) -> str | None:
     """Why this polygon is unusable (too few vertices, self-intersecting, no area), or None."""
     distinct = {(v.lat, v.lng) for v in polygon.vertices}
     if len(polygon.vertices) < 3 or len(distinct) < 3:
         return f"a polygon needs at least 3 distinct vertices, got {len(distinct)}"
-    plane = LocalPlane(centre_of(polygon))
+    plane = LocalPlane(centre if centre is not None else centre_of(polygon))
     shape = plane.shape(polygon)
     if not shapely.is_simple(shape.exterior):
         return "the polygon's edges cross each other (self-intersecting)"
