@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InvalidInput
 from .instants import format_instant, parse_instant
-from .plane import polygon_problem
+from .plane import MAX_RING_POINTS, polygon_extent, polygon_problem
 from .volume import INF, Circle, Footprint, Interval, LatLng, Polygon, Volume4D, finite_number
 
 FEET_M = 0.3048
@@ -26,6 +26,27 @@ FEET_M = 0.3048
 # small cap, well within a hemisphere and within the range plane.py's densification step is sized
 # for, yet it is far larger than any real operation, protected site or restricted zone.
 MAX_RADIUS_M = 2_000_000.0
+# A polygon is held to the same cap: every vertex within MAX_RADIUS_M of its centre (the mean
+# direction of its vertices, `plane.centre_of`: the centre of the plane it is validated in and the
+# axis of its bounding cap, geo/bounds.py). A cap of 2,000 km is convex (far less than a
+# hemisphere), so each geodesic edge stays inside it and is at most 4,000 km long; the plane's
+# stretch across rays is at most 1.7% and a projected geodesic curves by at most 3.4e-8 /m there
+# (geo/plane.py), so the local-plane geometry is as trustworthy as it is for the largest circle.
+# (The attack that densified without bound, a zigzag between 60 N and 60 S, has ~13,000 km
+# edges and vertices ~6,700 km from any centre: refused here, on its vertices alone.)
+#
+# The extent alone does not bound the cost: a comb of 10,000 vertices zigzagging across that
+# cap would be ~20,000,000 km long, and a densified ring costs its length in steps. So the
+# perimeter is bounded too, by MAX_PERIMETER_M = 20,000 km: every convex polygon within the cap
+# has less (at most the largest circle's circumference, 2 pi * 2,000 km = 12,566 km), so only an
+# outline folding back on itself for more than 1.6 times that is refused. With at most
+# MAX_POLYGON_VERTICES vertices, a polygon that parses is densified at a 1 km step, or 2 km when
+# that would exceed the ring budget (10,000 vertices + 20,000 km / 2 km = 20,000 =
+# plane.MAX_RING_POINTS): chord sag <= 5 cm (geo/plane.py's docstring has the numbers).
+MAX_PERIMETER_M = 20_000_000.0
+# F3548 allows 10,000 vertices per intent; one polygon may have as many, no more.
+MAX_POLYGON_VERTICES = 10_000
+assert MAX_POLYGON_VERTICES + MAX_PERIMETER_M / 2_000.0 <= MAX_RING_POINTS
 
 
 def _mapping(value: object, field: str) -> dict[str, Any]:
@@ -116,20 +137,46 @@ def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool =
     raw = body.get("vertices")
     if not isinstance(raw, list):
         raise InvalidInput(f"{field}.outline_polygon.vertices", "expected a list of {lat, lng}")
+    if check_shape and len(raw) > MAX_POLYGON_VERTICES + 1:  # + 1: a closing vertex repeating the first
+        raise InvalidInput(f"{field}.outline_polygon.vertices", _too_many_vertices(len(raw)))
     vertices = _vertices(raw, f"{field}.outline_polygon.vertices")
     if len(vertices) > 3 and vertices[0] == vertices[-1]:
         vertices.pop()  # a closed ring is accepted; the closing vertex carries no information
     polygon = Polygon(tuple(vertices))
-    problem = polygon_problem(polygon) if check_shape else None
+    problem = _polygon_problem(polygon) if check_shape else None
     if problem:
         raise InvalidInput(f"{field}.outline_polygon.vertices", problem)
     return polygon
 
 
+def _too_many_vertices(count: int) -> str:
+    return f"{count:,} vertices is above the maximum of {MAX_POLYGON_VERTICES:,} per polygon"
+
+
+def _polygon_problem(polygon: Polygon) -> str | None:
+    """Why this polygon is refused, or None: too large to be handled in a local plane at a bounded
+    cost (decided on the vertices alone, before any densification), then its shape."""
+    vertices = polygon.vertices
+    if len(vertices) > MAX_POLYGON_VERTICES:
+        return _too_many_vertices(len(vertices))
+    if len(set(vertices)) < 3:
+        return polygon_problem(polygon)  # says why
+    centre, reach, farthest, perimeter = polygon_extent(polygon)
+    if reach > MAX_RADIUS_M:
+        return (f"vertex {farthest} is {reach / 1000:,.0f} km from the polygon's centre "
+                f"({centre.lat:.4f}, {centre.lng:.4f}), above the maximum of {MAX_RADIUS_M / 1000:,.0f} km "
+                "(a footprint must stay well within a hemisphere, as a circle's radius must)")
+    if perimeter > MAX_PERIMETER_M:
+        return (f"the perimeter of {perimeter / 1000:,.0f} km is above the maximum of "
+                f"{MAX_PERIMETER_M / 1000:,.0f} km")
+    return polygon_problem(polygon, centre)
+
+
 def parse_volume4d(body: object, field: str = "volume4d", *, check_shape: bool = True) -> Volume4D:
     """Volume4D from its F3548 JSON form; missing bounds mean unbounded.
 
-    `check_shape=False` skips the polygon simplicity test, for volumes read back from our own store.
+    `check_shape=False` skips the polygon checks (vertex count, extent, perimeter, simplicity),
+    for volumes read back from our own store; geo/plane.py bounds their cost all the same.
     """
     v4 = _mapping(body, field)
     v3 = _mapping(v4.get("volume"), f"{field}.volume")

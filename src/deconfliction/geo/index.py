@@ -6,20 +6,29 @@ conservative and closed), never miss one that does. Callers confirm with `volume
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Hashable, Iterable, Iterator
-from functools import lru_cache
 from typing import Generic, TypeVar
 
 from rtree import index as rtree_index
 
 from .bounds import volume_box
+from .cache import BOX_CACHE_BYTES, CachedFunction, bounded_cache, volume_nbytes
 from .volume import Volume4D
 
 K = TypeVar("K", bound=Hashable)
 
+_BOX_BYTES = sys.getsizeof((0.0,) * 10) + 10 * sys.getsizeof(0.5)
+
+
+def _box_nbytes(volume: Volume4D, box: tuple[float, ...]) -> int:
+    return volume_nbytes(volume) + _BOX_BYTES
+
+
 # A write queries with the very volumes it then stores, and a box costs as much as an R-tree
-# query: compute each volume's box once.
-_box = lru_cache(maxsize=65_536)(volume_box)
+# query: compute each volume's box once (and keep the recent ones, within BOX_CACHE_BYTES).
+_box: CachedFunction[[Volume4D], tuple[float, ...]] = bounded_cache("volume_box", BOX_CACHE_BYTES, _box_nbytes)(
+    volume_box)
 
 
 def _properties() -> rtree_index.Property:

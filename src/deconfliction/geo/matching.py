@@ -17,19 +17,27 @@ Relevance for notifications is wider (`relevant`): convex hulls in plan, see its
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 import shapely
 
 from . import Circle, Footprint, LatLng, Polygon, Volume4D, footprints_overlap
+from .cache import (
+    HULL_CACHE_BYTES,
+    LATLNG_BYTES,
+    PLANAR_CACHE_BYTES,
+    bounded_cache,
+    footprint_nbytes,
+    geometry_nbytes,
+)
 from .plane import LocalPlane, centre_of
 
 GRID_DEG = 0.25
 MARGIN_M = 0.5
 FAST_RADIUS_M = 60_000.0
-_CACHE_SIZE = 100_000
+_KEY_BYTES = sys.getsizeof((None, None)) + LATLNG_BYTES  # a (footprint, centre) key, less the footprint
 
 
 def _grid_centre(footprint: Footprint) -> LatLng:
@@ -38,7 +46,15 @@ def _grid_centre(footprint: Footprint) -> LatLng:
     return LatLng(lat, round(anchor.lng / GRID_DEG) * GRID_DEG)
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+def _planar_nbytes(key: tuple[Footprint, LatLng], planar: tuple[shapely.Geometry, shapely.Geometry] | None) -> int:
+    size = _KEY_BYTES + footprint_nbytes(key[0])
+    if planar is not None:
+        shape, inner = planar
+        size += sys.getsizeof(planar) + geometry_nbytes(shape, prepared=True) + geometry_nbytes(inner)
+    return size
+
+
+@bounded_cache("matching.planar", PLANAR_CACHE_BYTES, _planar_nbytes)
 def _planar(footprint: Footprint, centre: LatLng) -> tuple[shapely.Geometry, shapely.Geometry] | None:
     """(shape, shape shrunk by the margin) in the plane at `centre`; None when too far from it."""
     if abs(centre.lat) > 80:
@@ -90,7 +106,11 @@ def extents_intersect(a: Sequence[Volume4D], b: Sequence[Volume4D]) -> bool:
     return any(any(overlapping(va, b)) for va in a)
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+def _hull_nbytes(footprint: Footprint, hull: Footprint) -> int:
+    return footprint_nbytes(footprint) + (0 if hull is footprint else footprint_nbytes(hull))
+
+
+@bounded_cache("matching.convex_hull", HULL_CACHE_BYTES, _hull_nbytes)
 def convex_hull(footprint: Footprint) -> Footprint:
     """The footprint's convex hull in plan: a polygon of the vertices on it (a circle is its own)."""
     if isinstance(footprint, Circle):
@@ -99,10 +119,14 @@ def convex_hull(footprint: Footprint) -> Footprint:
     points = np.column_stack(LocalPlane(centre_of(footprint)).project(
         np.array([v.lat for v in vertices]), np.array([v.lng for v in vertices])))
     ring = shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(points)))
-    # the hull's corners are input points, bit for bit: look them up (linear, not vertices x corners);
-    # in a simple polygon they come in the ring's own order
-    index = {(float(x), float(y)): i for i, (x, y) in enumerate(points)}
-    on_hull = sorted({index[(float(x), float(y))] for x, y in ring})
+    # the hull's corners are input points (GEOS copies them exactly: found by a dict, O(n), not by
+    # a nearest search per corner, O(n * corners): seconds for a 10,000-gon); in a simple polygon
+    # they come in the ring's own order
+    first_index: dict[tuple[float, float], int] = {}
+    for i, point in enumerate(map(tuple, points.tolist())):
+        first_index.setdefault(point, i)
+    on_hull = sorted({first_index[corner] if corner in first_index else int(np.argmin(np.hypot(*(points - corner).T)))
+                      for corner in map(tuple, ring.tolist())})
     return footprint if len(on_hull) == len(vertices) else Polygon(tuple(vertices[i] for i in on_hull))
 
 

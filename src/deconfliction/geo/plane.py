@@ -3,28 +3,52 @@
 Both footprints of a test are projected into one plane centred near them, using the
 ellipsoidal geodesic from the centre (pyproj's Geod: x = d sin az, y = d cos az). Distances
 from the centre are exact there, so a circle centred at the plane's origin is exactly a circle,
-and neither the 180th meridian nor a pole is special. Geodesic edges longer than
-`DENSIFY_STEP_M` are densified so that the projected chord stays within millimetres of the
-projected geodesic (chord sag ~ step^2 * curvature / 8, curvature <~ 1e-7 /m within 2,000 km).
-Circles become a circumscribed regular polygon: it contains the true circle (no overlap is
-ever missed) and exceeds it by at most 1/cos(pi/n) - 1 of the radius (0.12% for n = 64).
+and neither the 180th meridian nor a pole is special. Circles become a circumscribed regular
+polygon: it contains the true circle (no overlap is ever missed) and exceeds it by at most
+1/cos(pi/n) - 1 of the radius (0.12% for n = 64).
+
+Densification. A geodesic edge projects to a curve; its chords sag from it by at most
+step^2 * curvature / 8. The curvature of a projected geodesic grows with its distance d from the
+plane's centre, about (2/3) d / R^2 (measured, WGS84): 1.7e-8 /m at 1,000 km, 3.4e-8 /m at
+2,000 km, 9e-8 /m at 5,000 km (`intersect.FAR_FROM_CENTRE_M`, beyond which a pair is first
+checked for being far apart), so `CURVATURE_BOUND` = 1e-7 /m holds wherever a plane is used.
+Edges of at least two steps get points every `DENSIFY_STEP_M` (1 km): chord sag <= 12.5 mm
+(4 mm within a footprint's own 2,000 km), and two polygons sharing an edge get bit-identical
+points (each edge is computed from its lower endpoint), so they touch without a sliver.
+
+The cost of a ring is its number of points, so it has a budget, `MAX_RING_POINTS` (20,000),
+whatever the edges are: when the 1 km step would exceed it, the step doubles (2, 4, 8 .. km)
+until the ring fits, and a ring with more vertices than the budget is not densified at all.
+Polygons that parse (`f3548.parse_footprint`) have at most 10,000 vertices
+(`MAX_POLYGON_VERTICES`) and a perimeter of at most 20,000 km (`MAX_PERIMETER_M`), so the 2 km
+step always fits them: 10,000 vertices + 20,000 km / 2 km = 20,000 points (the heaviest built in
+tests/geo/heavy.py has 19,834, at 1 km). Worst-case chord sag
+for an accepted polygon is therefore (2 km)^2 * 1e-7 / 8 = 5 cm (1.7 cm within its own 2,000
+km), and only polygons with more than 10,000 km of perimeter (20,000 km less 1 km per vertex)
+get the 2 km step at all; two such polygons sharing an edge touch without a sliver only if both
+got the same step. Polygons that never went through the parser (read back from a store written
+before these bounds) are still bounded in cost: max(vertices, 20,000) points, whatever their size.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import shapely
 from pyproj import Geod
 
+from .cache import RING_CACHE_BYTES, array_nbytes, bounded_cache, footprint_nbytes, tuple_nbytes
 from .volume import Circle, Footprint, LatLng, Polygon
 
 WGS84 = Geod(ellps="WGS84")
 DENSIFY_STEP_M = 1_000.0
-MAX_POINTS_PER_EDGE = 2_000
+CURVATURE_BOUND = 1e-7  # /m, of a projected geodesic within 5,000 km of the plane's centre
+MAX_RING_POINTS = 20_000  # points of a densified ring, vertices included (unless they are more)
+# The step doubles at most this often: from 2^14 km on, every geodesic (at most 20,004 km) is
+# shorter than two steps, so the last levels densify nothing.
+MAX_STEP_DOUBLINGS = 15
 CIRCLE_SEGMENTS = 64
 CIRCLE_EXCESS = 1.0 / math.cos(math.pi / CIRCLE_SEGMENTS) - 1.0
 assert CIRCLE_EXCESS <= 0.005
@@ -103,9 +127,14 @@ class LocalPlane:
         return shapely.Polygon(np.column_stack([cx + r * np.cos(angles), cy + r * np.sin(angles)]))
 
 
-@lru_cache(maxsize=65_536)
+def _ring_nbytes(polygon: Polygon, ring: tuple[np.ndarray, np.ndarray]) -> int:
+    return footprint_nbytes(polygon) + tuple_nbytes(ring) + array_nbytes(ring[0]) + array_nbytes(ring[1])
+
+
+@bounded_cache("densified_ring", RING_CACHE_BYTES, _ring_nbytes)
 def densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
-    """The polygon's vertices with points along each long geodesic edge, as (lats, lngs).
+    """The polygon's vertices with points along each long geodesic edge, as (lats, lngs); at most
+    max(vertices, `MAX_RING_POINTS`) points.
 
     Cached (validation, the index box and every exact test need the same ring); the arrays are
     read-only so that no caller can change what the next one gets."""
@@ -115,43 +144,83 @@ def densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
     return lats, lngs
 
 
+def densify_counts(lengths: np.ndarray, n_vertices: int) -> tuple[float, np.ndarray]:
+    """(step, points to add inside each edge) for edges of these `lengths` (m): the smallest step
+    `DENSIFY_STEP_M` * 2^k with which the ring keeps within `MAX_RING_POINTS`. An edge of at least
+    two steps gets floor(length / step) points, spaced length / (count + 1) < step apart."""
+    room = MAX_RING_POINTS - n_vertices
+    for doubling in range(MAX_STEP_DOUBLINGS + 1):
+        step = DENSIFY_STEP_M * 2.0**doubling
+        counts = np.where(lengths >= 2 * step, np.floor(lengths / step), 0.0).astype(np.int64)
+        if int(counts.sum()) <= max(room, 0):
+            return step, counts
+    return math.inf, np.zeros(len(lengths), dtype=np.int64)
+
+
 def _densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
     vertices = polygon.vertices
-    lats = np.array([v.lat for v in vertices])
-    lngs = np.array([v.lng for v in vertices])
-    _, _, lengths = WGS84.inv(lngs, lats, np.roll(lngs, -1), np.roll(lats, -1))
-    if float(np.max(lengths)) < 2 * DENSIFY_STEP_M:
+    n = len(vertices)
+    lats = np.array([v.lat for v in vertices], dtype=float)
+    lngs = np.array([v.lng for v in vertices], dtype=float)
+    if n < 2:
         return lats, lngs
-    out_lats: list[float] = []
-    out_lngs: list[float] = []
-    for i, start in enumerate(vertices):
-        out_lats.append(start.lat)
-        out_lngs.append(start.lng)
-        if lengths[i] >= 2 * DENSIFY_STEP_M:
-            for lat, lng in _edge_points(start, vertices[(i + 1) % len(vertices)]):
-                out_lats.append(lat)
-                out_lngs.append(lng)
-    return np.array(out_lats), np.array(out_lngs)
+    next_lats, next_lngs = _next(lats), _next(lngs)
+    _, _, forward = WGS84.inv(lngs, lats, next_lngs, next_lats)
+    if float(np.max(forward)) < 2 * DENSIFY_STEP_M - 1e-3:
+        return lats, lngs  # no edge is two steps long, however measured (the usual, small polygon)
+    # Each edge is computed from its lower endpoint, (lat, lng) first, so that two polygons sharing
+    # an edge (in either direction) get bit-identical points and touch without a sliver.
+    swapped = (lats > next_lats) | ((lats == next_lats) & (lngs > next_lngs))
+    low_lats, low_lngs = np.where(swapped, next_lats, lats), np.where(swapped, next_lngs, lngs)
+    high_lats, high_lngs = np.where(swapped, lats, next_lats), np.where(swapped, lngs, next_lngs)
+    azimuths, _, lengths = WGS84.inv(low_lngs, low_lats, high_lngs, high_lats)
+    _, counts = densify_counts(np.asarray(lengths), n)
+    added = int(counts.sum())
+    if added == 0:
+        return lats, lngs
+    edge = np.repeat(np.arange(n), counts)  # the edge of each added point
+    first = np.cumsum(counts) - counts  # where each edge's points start among the added ones
+    k = np.arange(added) - first[edge] + 1  # 1 .. count, walking from the edge's start vertex
+    count = counts[edge]
+    j = np.where(swapped[edge], count + 1 - k, k)  # the same point counted from the lower end
+    distances = np.asarray(lengths)[edge] * j / (count + 1)
+    added_lngs, added_lats, _ = WGS84.fwd(low_lngs[edge], low_lats[edge], np.asarray(azimuths)[edge], distances)
+    at_vertex = np.arange(n) + first  # vertex i, then the points of edge i
+    out_lats, out_lngs = np.empty(n + added), np.empty(n + added)
+    is_added = np.ones(n + added, dtype=bool)
+    is_added[at_vertex] = False
+    out_lats[at_vertex], out_lngs[at_vertex] = lats, lngs
+    out_lats[is_added], out_lngs[is_added] = added_lats, added_lngs
+    return out_lats, out_lngs
 
 
-def _edge_points(start: LatLng, end: LatLng) -> list[tuple[float, float]]:
-    """Interior points of a long geodesic edge, computed from its lower endpoint first so that
-    two polygons sharing an edge get bit-identical points and touch without a sliver."""
-    low, high = (start, end) if (start.lat, start.lng) <= (end.lat, end.lng) else (end, start)
-    _, _, length = WGS84.inv(low.lng, low.lat, high.lng, high.lat)
-    extra = min(MAX_POINTS_PER_EDGE, int(length // DENSIFY_STEP_M))
-    if extra <= 0:
-        return []
-    points = [(lat, lng) for lng, lat in WGS84.npts(low.lng, low.lat, high.lng, high.lat, extra)]
-    return points if low is start else points[::-1]
+def _next(values: np.ndarray) -> np.ndarray:
+    """values[(i + 1) % n] (np.roll, without its overhead on short arrays)."""
+    return np.concatenate((values[1:], values[:1]))
 
 
-def polygon_problem(polygon: Polygon) -> str | None:
+def polygon_extent(polygon: Polygon) -> tuple[LatLng, float, int, float]:
+    """(centre, distance of the farthest vertex from it in m, that vertex's index, perimeter in m)
+    along the ellipsoid; the centre is the one validation projects around (`centre_of`)."""
+    centre = centre_of(polygon)
+    points = anchor_points(polygon)
+    n = len(points)
+    lats, lngs = points[:, 0], points[:, 1]
+    # one geodesic call for both: centre -> each vertex, and each vertex -> the next
+    _, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
+                              np.concatenate((np.full(n, centre.lat), lats)),
+                              np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
+    reach, edges = lengths[:n], lengths[n:]
+    farthest = int(np.argmax(reach))
+    return centre, float(reach[farthest]), farthest, float(np.sum(edges))
+
+
+def polygon_problem(polygon: Polygon, centre: LatLng | None = None) -> str | None:
     """Why this polygon is unusable (too few vertices, self-intersecting, no area), or None."""
     distinct = {(v.lat, v.lng) for v in polygon.vertices}
     if len(polygon.vertices) < 3 or len(distinct) < 3:
         return f"a polygon needs at least 3 distinct vertices, got {len(distinct)}"
-    plane = LocalPlane(centre_of(polygon))
+    plane = LocalPlane(centre if centre is not None else centre_of(polygon))
     shape = plane.shape(polygon)
     if not shapely.is_simple(shape.exterior):
         return "the polygon's edges cross each other (self-intersecting)"
