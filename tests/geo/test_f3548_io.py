@@ -196,3 +196,13 @@ def test_unsupported_altitude_reference():
     body = wire(SQUARE)
     body["volume"]["altitude_lower"]["reference"] = "SFC"
     expect_invalid(body, "altitude_lower.reference")
+
+
+def test_an_integer_beyond_any_double_is_refused_naming_the_field() -> None:
+    import pytest
+
+    from deconfliction.errors import InvalidInput
+    from deconfliction.geo.volume import finite_number
+
+    with pytest.raises(InvalidInput, match="altitude.*400 digits"):
+        finite_number(10**399, "altitude")

@@ -84,7 +84,10 @@ class Volume4D:
 def finite_number(value: object, field_name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInput(field_name, f"expected a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any double (a scenario file may hold one)
+        raise InvalidInput(field_name, f"expected a finite number, got an integer of {len(str(value))} digits") from None
     if not math.isfinite(number):
         raise InvalidInput(field_name, f"expected a finite number, got {value!r}")
     return number

@@ -16,7 +16,7 @@ from .limits import MAX_ID_CHARS, MAX_TIME_CHARS, MAX_URL_CHARS, MAX_VERTICES_PE
 
 DECLARATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 MAX_PURPOSE = 4_000
-MAX_TRACK_STATES = 20_000
+MAX_TRACK_STATES = 5_000  # about 1.3 MB at full precision: within the 2 MiB body limit
 
 
 class _Model(BaseModel):
