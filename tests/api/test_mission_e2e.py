@@ -106,7 +106,7 @@ def server(tmp_path: Path, public_pem: Path):
 def test_three_parties_do_the_whole_mission_over_http(server: str, token) -> None:
     base = server
     tokens = {p: token(p, *PARTY, aud="127.0.0.1") for p in ("azure", "crimson", "relief")}
-    http = httpx.Client(base_url=base, timeout=10)
+    http = httpx.Client(base_url=base, timeout=30)  # generous: a shared CI box may be busy
 
     def as_(party: str) -> dict[str, str]:
         return bearer(tokens[party])
