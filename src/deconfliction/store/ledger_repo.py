@@ -19,13 +19,13 @@ _NEW_HEAD = "INSERT INTO ledger_head (id, seq, hash) VALUES (1, ?, ?)"
 _MOVE_HEAD = "UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1"
 
 
-def _sql(connection: Connection, statement: str) -> str:
+def paramstyle_sql(connection: Connection, statement: str) -> str:
     # pysqlite takes qmark parameters; psycopg and most others take format parameters
     return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
 
 def head(connection: Connection) -> tuple[int, str] | None:
-    row = connection.exec_driver_sql(_sql(connection, _HEAD)).first()
+    row = connection.exec_driver_sql(paramstyle_sql(connection, _HEAD)).first()
     return (int(row[0]), str(row[1])) if row else None
 
 
@@ -33,12 +33,12 @@ def append(connection: Connection, *, at_s: float, actor: str, kind: str, payloa
     """Append one entry in the caller's (write) transaction, so it commits with the change it records."""
     current = head(connection)
     entry = next_entry(current, at_s=at_s, actor=actor, kind=kind, payload=payload)
-    connection.exec_driver_sql(_sql(connection, _INSERT), (
+    connection.exec_driver_sql(paramstyle_sql(connection, _INSERT), (
         entry.seq, entry.at_s, entry.actor, entry.kind, canonical_json(entry.payload), entry.prev_hash, entry.hash))
     if current is None:
-        connection.exec_driver_sql(_sql(connection, _NEW_HEAD), (entry.seq, entry.hash))
+        connection.exec_driver_sql(paramstyle_sql(connection, _NEW_HEAD), (entry.seq, entry.hash))
     else:
-        connection.exec_driver_sql(_sql(connection, _MOVE_HEAD), (entry.seq, entry.hash))
+        connection.exec_driver_sql(paramstyle_sql(connection, _MOVE_HEAD), (entry.seq, entry.hash))
     return entry
 
 
@@ -54,9 +54,9 @@ def append_many(connection: Connection, records: list[tuple[float, str, str, dic
         rows.append((entry.seq, entry.at_s, entry.actor, entry.kind, canonical_json(entry.payload),
                      entry.prev_hash, entry.hash))
         current = (entry.seq, entry.hash)
-    connection.exec_driver_sql(_sql(connection, _INSERT), rows)
+    connection.exec_driver_sql(paramstyle_sql(connection, _INSERT), rows)
     assert current is not None
-    connection.exec_driver_sql(_sql(connection, _NEW_HEAD if was_empty else _MOVE_HEAD), current)
+    connection.exec_driver_sql(paramstyle_sql(connection, _NEW_HEAD if was_empty else _MOVE_HEAD), current)
 
 
 def entries(connection: Connection) -> Iterator[LedgerEntry]:

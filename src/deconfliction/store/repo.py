@@ -28,6 +28,7 @@ from ..model import (
     Webhook,
 )
 from . import ledger_repo
+from .ledger_repo import paramstyle_sql as _sql
 from .codec import volumes_from_json, volumes_json
 from .schema import (
     declaration_versions,
@@ -80,10 +81,6 @@ def load_state(connection: Connection) -> State:
 
 # Plain SQL with bound parameters, built once from the table definitions: statement
 # construction in SQLAlchemy costs several times the database work for rows this small.
-def _sql(connection: Connection, statement: str) -> str:
-    return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
-
-
 def _insert_sql(table: Table) -> str:
     names = [c.name for c in table.columns]
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"

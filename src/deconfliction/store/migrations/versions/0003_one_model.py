@@ -17,7 +17,6 @@ Revises: 0002
 """
 
 import json
-import math
 import secrets
 import time
 
@@ -114,20 +113,10 @@ def upgrade() -> None:
 
 def _record(bind: sa.engine.Connection, payload: dict) -> None:
     """Append one ledger entry, unless the ledger is empty (a fresh database has nothing to account for)."""
-    from deconfliction.engine.ledger import next_entry
-    from deconfliction.engine.ledger.chain import canonical_json
+    from deconfliction.store import ledger_repo
 
-    head = bind.execute(sa.text("SELECT seq, hash FROM ledger_head WHERE id = 1")).first()
-    if head is None:
-        return
-    entry = next_entry((int(head.seq), str(head.hash)), at_s=time.time(), actor="operator", kind="migrated",
-                       payload=payload)
-    assert math.isfinite(entry.at_s)
-    bind.execute(sa.text("INSERT INTO ledger (seq, at_s, actor, kind, payload, prev_hash, hash) "
-                         "VALUES (:s, :a, :c, :k, :p, :ph, :h)"),
-                 {"s": entry.seq, "a": entry.at_s, "c": entry.actor, "k": entry.kind,
-                  "p": canonical_json(entry.payload), "ph": entry.prev_hash, "h": entry.hash})
-    bind.execute(sa.text("UPDATE ledger_head SET seq = :s, hash = :h WHERE id = 1"), {"s": entry.seq, "h": entry.hash})
+    if ledger_repo.head(bind) is not None:
+        ledger_repo.append(bind, at_s=time.time(), actor="operator", kind="migrated", payload=payload)
 
 
 def downgrade() -> None:
