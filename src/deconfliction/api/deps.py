@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Request
 
 from ..app import App
 from ..engine.f3548 import Caller
-from ..wire.limits import MAX_OVN_CHARS
+from ..wire.limits import MAX_OVN_CHARS, vertex_count
 
 T = TypeVar("T")
+__all__ = ["Core", "EntityId", "Ovn", "Version", "authorized", "off_loop_if_heavy", "vertex_count"]
 
 UUID_V4 = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 
@@ -37,17 +38,6 @@ async def off_loop_if_heavy(parse: Callable[[], T], vertices: int) -> T:
     if vertices <= HEAVY_VERTICES:
         return parse()
     return await asyncio.to_thread(parse)
-
-
-def vertex_count(volumes: Iterable[Any]) -> int:
-    """Polygon vertices in F3548 Volume4D bodies (pydantic models or plain dicts)."""
-    total = 0
-    for v in volumes:
-        volume = v.get("volume") if isinstance(v, dict) else getattr(v, "volume", None)
-        polygon = volume.get("outline_polygon") if isinstance(volume, dict) else getattr(volume, "outline_polygon", None)
-        vertices = polygon.get("vertices") if isinstance(polygon, dict) else getattr(polygon, "vertices", None)
-        total += len(vertices) if isinstance(vertices, list) else 0
-    return total
 
 
 def authorized(operation: str) -> Any:

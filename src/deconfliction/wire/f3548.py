@@ -18,11 +18,11 @@ from ..engine.f3548.availability import current_availability
 from ..engine.f3548.oir import NewSubscription, PutOirRequest
 from ..engine.f3548.subscriptions import PutSubscriptionRequest
 from ..engine.state import State
-from ..errors import InvalidInput
 from ..geo import Volume4D, dump_volume4d, parse_volume4d
 from ..model import Declaration, OperationState, SubscriberToNotify, Subscription
 from .limits import (
     MAX_ID_CHARS, MAX_KEY_OVNS, MAX_OVN_CHARS, MAX_TIME_CHARS, MAX_URL_CHARS, MAX_VERTICES_PER_ENTITY, MAX_VOLUMES,
+    check_vertex_count,
 )
 
 
@@ -86,9 +86,7 @@ Ovn = Annotated[str, Field(min_length=1, max_length=MAX_OVN_CHARS)]
 
 def checked_volumes(models: list[Volume4DModel], field: str) -> tuple[Volume4D, ...]:
     """The volumes of one entity, within the count of vertices F3548 allows over all of them."""
-    vertices = sum(len(m.volume.outline_polygon.vertices) for m in models if m.volume.outline_polygon is not None)
-    if vertices > MAX_VERTICES_PER_ENTITY:
-        raise InvalidInput(field, f"{vertices} polygon vertices in all; at most {MAX_VERTICES_PER_ENTITY} are accepted")
+    check_vertex_count(models, field)
     return tuple(m.to_volume(f"{field}[{i}]") for i, m in enumerate(models))
 
 

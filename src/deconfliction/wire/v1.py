@@ -12,7 +12,7 @@ from ..errors import InvalidInput
 from ..geo import Volume4D, parse_instant, parse_volume4d
 from ..geo.instants import EARLIEST_S, LATEST_S
 from ..model import DeclarationKind, TrackState
-from .limits import MAX_ID_CHARS, MAX_TIME_CHARS, MAX_URL_CHARS, MAX_VERTICES_PER_ENTITY, MAX_VOLUMES
+from .limits import MAX_ID_CHARS, MAX_TIME_CHARS, MAX_URL_CHARS, MAX_VOLUMES, check_vertex_count
 
 DECLARATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 MAX_PURPOSE = 4_000
@@ -31,13 +31,7 @@ class DeclarationBody(_Model):
     version: int | None = Field(None, ge=1, description="The current version, to revise; omit to create")
 
     def parsed_volumes(self) -> tuple[Volume4D, ...]:
-        vertices = sum(len(v.get("volume", {}).get("outline_polygon", {}).get("vertices", ()))
-                       for v in self.volumes if isinstance(v.get("volume"), dict)
-                       and isinstance(v["volume"].get("outline_polygon"), dict)
-                       and isinstance(v["volume"]["outline_polygon"].get("vertices"), list))
-        if vertices > MAX_VERTICES_PER_ENTITY:
-            raise InvalidInput("volumes", f"{vertices} polygon vertices in all; at most {MAX_VERTICES_PER_ENTITY} "
-                                          f"are accepted")
+        check_vertex_count(self.volumes, "volumes")
         return tuple(parse_volume4d(v, f"volumes[{i}]") for i, v in enumerate(self.volumes))
 
     @property
