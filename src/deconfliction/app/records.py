@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..engine.state import Change
 from ..geo import dump_volume4d
 from ..model import Conflict, Declaration, LateNotice, Notice
-from ..store.codec import encode_volume
-
-
-def _bound(value: float) -> float | None:
-    """JSON has no infinity: an unbounded side is null."""
-    return value if math.isfinite(value) else None
+from ..store.codec import encode_volume, finite_or_none
 
 
 def declaration_payload(d: Declaration) -> dict[str, Any]:
@@ -27,8 +21,8 @@ def declaration_payload(d: Declaration) -> dict[str, Any]:
 def overlaps_json(conflict: Conflict) -> list[dict[str, Any]]:
     return [
         {"i": v.i, "j": v.j, "area_m2": round(v.overlap.area_m2, 3),
-         "altitude_m": [_bound(v.overlap.altitude_m.lower), _bound(v.overlap.altitude_m.upper)],
-         "time_s": [_bound(v.overlap.time_s.lower), _bound(v.overlap.time_s.upper)]}
+         "altitude_m": [finite_or_none(v.overlap.altitude_m.lower), finite_or_none(v.overlap.altitude_m.upper)],
+         "time_s": [finite_or_none(v.overlap.time_s.lower), finite_or_none(v.overlap.time_s.upper)]}
         for v in conflict.volumes
     ]
 

@@ -30,7 +30,7 @@ from ..config import LOCAL_ISSUER, Settings
 from ..geo import dump_volume4d, format_instant
 from ..model import Nonconformance, NonconformanceReason, Notice, NoticeState
 from .replay import AcknowledgementOutcome, ReplayReport, report_of
-from .scenario import Scenario, ScenarioAcknowledgement, ScenarioDeclaration, ScenarioTrack
+from .scenario import Scenario, ScenarioAcknowledgement, ScenarioDeclaration, ScenarioTrack, timeline
 
 WAIT_S = 10.0
 
@@ -118,10 +118,7 @@ class _Listener:
 
 def play(scenario: Scenario, db: Path) -> tuple[ReplayReport, dict[str, list[dict[str, Any]]]]:
     """Play the scenario against a live server; the report, and the events each party received."""
-    events: list[tuple[float, int, int, Any]] = [(d.declared_at_s, 0, i, d) for i, d in enumerate(scenario.declarations)]
-    events += [(a.at_s, 1, i, a) for i, a in enumerate(scenario.acknowledgements)]
-    events += [(s.t_s, 2, i, (track, s)) for i, track in enumerate(scenario.tracks) for s in track.states]
-    events.sort(key=lambda e: e[:3])
+    events = timeline(scenario)
     clock = ManualClock(events[0][0] if events else time.time())
     rules = scenario.rules
     with live_server(db, clock, min_notice=f"PT{rules.min_notice_s:g}S", ack_deadline=f"PT{rules.ack_deadline_s:g}S",
@@ -138,7 +135,7 @@ def play(scenario: Scenario, db: Path) -> tuple[ReplayReport, dict[str, list[dic
         def auth(party: str) -> dict[str, str]:
             return {"Authorization": f"Bearer {tokens[party]}"}
 
-        for at_s, _, _, event in events:
+        for at_s, event in events:
             escalations += _walk_deadlines(server, listeners, at_s)
             clock.set(at_s)
             if isinstance(event, ScenarioDeclaration):
@@ -149,9 +146,8 @@ def play(scenario: Scenario, db: Path) -> tuple[ReplayReport, dict[str, list[dic
             elif isinstance(event, ScenarioAcknowledgement):
                 acks.append(_acknowledge(http, auth(event.party), event))
             else:
-                track, state = event
-                party = _party_of(scenario, track)
-                strays += _post_track(http, auth(party), party, track, state)
+                party = _party_of(scenario, event.track)
+                strays += _post_track(http, auth(party), party, event.track, event.state)
             # let the pushes land before time moves on: delivery is recorded in fast time too
             _settle(listeners, server)
         pending = [n.deadline_s for n in server.core.state.notices.values() if n.state is NoticeState.SENT]

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ..app import App, DeclarationOutcome
 from ..app.usecases import advice_in_force
-from ..app.views import disclosure
+from ..app.views import disclosure, when
+from ..store.codec import finite_or_none
 from ..clock import ManualClock
 from ..engine.ledger import Verification
 from ..errors import DeconflictionError
-from ..geo import Volume4D, dump_volume4d, format_instant
-from ..model import Advice, Conflict, LateNotice, Nonconformance, Notice, NoticeState, TrackState
+from ..geo import Volume4D, dump_volume4d
+from ..model import Advice, Conflict, LateNotice, Nonconformance, Notice, NoticeState
 from ..store import Database, ledger_repo, repo
-from .scenario import Scenario, ScenarioAcknowledgement, ScenarioDeclaration
-
-
-@dataclass(frozen=True, slots=True)
-class _Observation:
-    operation: str
-    state: TrackState
+from .scenario import Scenario, ScenarioAcknowledgement, ScenarioDeclaration, timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +48,8 @@ class ReplayReport:
             "conflicts": [
                 {"a": c.a, "b": c.b, "volumes": [[v.i, v.j] for v in c.volumes],
                  "overlaps": [{"i": v.i, "j": v.j, "area_m2": round(v.overlap.area_m2, 3),
-                               "altitude_m": [_finite(v.overlap.altitude_m.lower), _finite(v.overlap.altitude_m.upper)],
-                               "time": [_when(v.overlap.time_s.lower), _when(v.overlap.time_s.upper)]}
+                               "altitude_m": [finite_or_none(v.overlap.altitude_m.lower), finite_or_none(v.overlap.altitude_m.upper)],
+                               "time": [when(v.overlap.time_s.lower), when(v.overlap.time_s.upper)]}
                               for v in c.volumes]}
                 for c in self.conflicts
             ],
@@ -65,44 +59,31 @@ class ReplayReport:
             ],
             "notices": [
                 {"id": n.id, "to": n.to_party, "reason": n.reason.value, "about": n.about, "version": n.about_version,
-                 "other": n.other, "sent_at": _when(n.sent_at_s), "delivered_at": _when(n.delivered_at_s),
-                 "deadline": _when(n.deadline_s),
-                 "state": n.state.value, "acknowledged_at": _when(n.acknowledged_at_s),
-                 "escalated_at": _when(n.escalated_at_s),
+                 "other": n.other, "sent_at": when(n.sent_at_s), "delivered_at": when(n.delivered_at_s),
+                 "deadline": when(n.deadline_s),
+                 "state": n.state.value, "acknowledged_at": when(n.acknowledged_at_s),
+                 "escalated_at": when(n.escalated_at_s),
                  "extent": [dump_volume4d(v) for v in self.extents.get(n.id, ())]}
                 for n in self.notices
             ],
             "advice": [{"id": a.declaration_id, "delay_s": a.delay_s, "altitude_shift_m": a.altitude_shift_m}
                        for a in self.advice],
             "acknowledgements": [
-                {"party": a.party, "notice_of": a.notice_of, "at": _when(a.at_s), "accepted": a.accepted,
+                {"party": a.party, "notice_of": a.notice_of, "at": when(a.at_s), "accepted": a.accepted,
                  "reason": a.reason} for a in self.acknowledgements
             ],
             "nonconformances": [
-                {"operation": e.operation_id, "party": e.party, "track": e.track_id, "at": _when(e.t_s),
+                {"operation": e.operation_id, "party": e.party, "track": e.track_id, "at": when(e.t_s),
                  "reason": e.reason.value} for e in self.nonconformances
             ],
             "ledger": {"ok": self.ledger.ok, "entries": self.ledger.entries, "head": self.ledger.head_hash},
         }
 
 
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-def _when(seconds: float | None) -> str | None:
-    return format_instant(seconds) if seconds is not None and math.isfinite(seconds) else None
-
-
 async def replay(scenario: Scenario, database: Database) -> ReplayReport:
     """Make the scenario's declarations and acknowledgements in time order, escalating silence
     at each deadline as it passes, until `until` or the last deadline."""
-    events: list[tuple[float, int, int, ScenarioDeclaration | ScenarioAcknowledgement | _Observation]] = [
-        (d.declared_at_s, 0, i, d) for i, d in enumerate(scenario.declarations)
-    ] + [(a.at_s, 1, i, a) for i, a in enumerate(scenario.acknowledgements)]
-    events += [(state.t_s, 2, i, _Observation(track.operation, state))
-               for i, track in enumerate(scenario.tracks) for state in track.states]
-    events.sort(key=lambda e: e[:3])
+    events = timeline(scenario)
     start = events[0][0] if events else 0.0
     clock = ManualClock(start)
     app = App(database, clock, rules=scenario.rules)
@@ -113,7 +94,7 @@ async def replay(scenario: Scenario, database: Database) -> ReplayReport:
         acks: list[AcknowledgementOutcome] = []
         escalations: list[Notice] = []
         strays: list[Nonconformance] = []
-        for at_s, _, _, event in events:
+        for at_s, event in events:
             escalations += await _escalate_before(app, clock, at_s)
             clock.set(at_s)
             if isinstance(event, ScenarioDeclaration):

@@ -74,6 +74,32 @@ class Scenario:
     tracks: tuple[ScenarioTrack, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class TrackObservation:
+    """One observed state of a scenario track, at its place in the timeline."""
+
+    track: ScenarioTrack
+    state: TrackState
+
+    @property
+    def operation(self) -> str:
+        return self.track.operation
+
+
+TimelineItem = ScenarioDeclaration | ScenarioAcknowledgement | TrackObservation
+
+
+def timeline(scenario: Scenario) -> list[tuple[float, TimelineItem]]:
+    """Everything the scenario's parties do, in time order: at one instant declarations first,
+    then acknowledgements, then track states, each in file order."""
+    events: list[tuple[float, int, int, TimelineItem]] = [
+        (d.declared_at_s, 0, i, d) for i, d in enumerate(scenario.declarations)]
+    events += [(a.at_s, 1, i, a) for i, a in enumerate(scenario.acknowledgements)]
+    events += [(s.t_s, 2, i, TrackObservation(track, s)) for i, track in enumerate(scenario.tracks) for s in track.states]
+    events.sort(key=lambda e: e[:3])
+    return [(at_s, item) for at_s, _, _, item in events]
+
+
 def load_scenario(path: str | Path) -> Scenario:
     data = Path(path).read_bytes()
     text = _decoded(data, path)

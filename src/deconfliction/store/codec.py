@@ -12,7 +12,8 @@ import orjson
 from ..geo import Circle, Interval, LatLng, Polygon, Volume4D
 
 
-def _num(x: float) -> float | None:
+def finite_or_none(x: float) -> float | None:
+    """JSON has no infinity: an unbounded side is null."""
     return x if math.isfinite(x) else None
 
 
@@ -26,8 +27,8 @@ def encode_volume(v: Volume4D) -> dict[str, Any]:
         {"circle": [fp.center.lat, fp.center.lng, fp.radius_m]} if isinstance(fp, Circle)
         else {"polygon": [[p.lat, p.lng] for p in fp.vertices]}
     )
-    return {**shape, "alt_m": [_num(v.altitude_m.lower), _num(v.altitude_m.upper)],
-            "t_s": [_num(v.time_s.lower), _num(v.time_s.upper)]}
+    return {**shape, "alt_m": [finite_or_none(v.altitude_m.lower), finite_or_none(v.altitude_m.upper)],
+            "t_s": [finite_or_none(v.time_s.lower), finite_or_none(v.time_s.upper)]}
 
 
 def decode_volume(d: dict[str, Any]) -> Volume4D:

@@ -17,7 +17,7 @@ from ...errors import AreaTooLarge, InvalidInput, NotFound, PermissionDenied, Ve
 from ...geo import Circle, Volume4D
 from ...geo.matching import relevant
 from ...geo.plane import WGS84
-from ...model import SubscriberToNotify, Subscription, SubscriptionState
+from ...model import Declaration, DeclarationKind, SubscriberToNotify, Subscription, SubscriptionState
 from ..state import Change, State
 
 T = TypeVar("T")
@@ -101,6 +101,15 @@ def owned_current(old: M | None, caller: Caller, *, label: str, presented: str, 
         name = "OVN" if token == "ovn" else token
         raise VersionMismatch(f"{name} {presented!r} is not the current {name} of {label}")
     return old
+
+
+def of_kind(state: State, entity_id: str, kind: DeclarationKind) -> Declaration | None:
+    """The declaration of this id if it is of this kind; an id in use by the other kind is refused."""
+    found = state.declaration(entity_id)
+    if found is not None and found.kind is not kind:
+        raise VersionMismatch(f"{entity_id} is the id of {'an operational intent' if found.is_operation else 'a constraint'}"
+                              f", not of {'an operational intent' if kind is DeclarationKind.OPERATION else 'a constraint'}")
+    return found
 
 
 def footprint_area_m2(volume: Volume4D) -> float:

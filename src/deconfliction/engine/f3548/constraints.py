@@ -8,6 +8,7 @@ from ...geo import Volume4D
 from ...model import Declaration, DeclarationKind
 from ..state import Change, State
 from .common import (
+    of_kind,
     CM,
     Caller,
     Outcome,
@@ -24,9 +25,7 @@ def put_constraint(state: State, caller: Caller, entity_id: str, ovn: str | None
                    extents: tuple[Volume4D, ...], uss_base_url: str, now_s: float,
                    tokens: Tokens) -> Outcome[Declaration]:
     require(caller, CM, "managing a constraint")
-    old = state.constraint(entity_id)
-    if old is None and state.declaration(entity_id) is not None:
-        raise VersionMismatch(f"{entity_id} is the id of an operational intent, not of a constraint")
+    old = of_kind(state, entity_id, DeclarationKind.CONSTRAINT)
     if ovn is None and old is not None:
         raise VersionMismatch(f"constraint {entity_id} already exists; update it with its OVN")
     if ovn is not None:

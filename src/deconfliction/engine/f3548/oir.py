@@ -13,6 +13,7 @@ from ...geo import Volume4D
 from ...model import Availability, Declaration, DeclarationKind, OperationState, Subscription
 from ..state import Change, State
 from .common import (
+    of_kind,
     CMSA,
     CP,
     SC,
@@ -60,9 +61,7 @@ def put_oir(state: State, caller: Caller, entity_id: str, ovn: str | None, reque
             *, now_s: float, tokens: Tokens) -> Outcome[Declaration]:
     """Create (ovn None) or update (ovn given) an operational intent reference."""
     _check_scope_for_state(caller, request.state)
-    old = state.operation(entity_id)
-    if old is None and state.declaration(entity_id) is not None:
-        raise VersionMismatch(f"{entity_id} is the id of a constraint, not of an operational intent")
+    old = of_kind(state, entity_id, DeclarationKind.OPERATION)
     if ovn is None and old is not None:
         raise VersionMismatch(f"operational intent {entity_id} already exists; update it with its OVN")
     if ovn is not None:
