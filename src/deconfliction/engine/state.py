@@ -67,6 +67,7 @@ class State:
         self.notices: dict[str, Notice] = {}
         self.webhooks: dict[str, Webhook] = {}
         self.event_seq: dict[str, int] = {}
+        self.late_notices: dict[tuple[str, int], LateNotice] = {}  # by (declaration id, version)
         self._sub_index = VolumeIndex[str]()
         self._dependents: dict[str, set[str]] = {}
 
@@ -149,6 +150,8 @@ class State:
             self.notices[notice.id] = notice
         for webhook in change.put_webhooks:
             self.webhooks[webhook.party] = webhook
+        for late in change.late_notices:
+            self.late_notices[(late.declaration_id, late.version)] = late
         for event in change.events:
             self.event_seq[event.party] = max(self.event_seq.get(event.party, 0), event.seq)
 

@@ -14,7 +14,7 @@ from ..engine.ledger import Verification
 from ..errors import DeconflictionError
 from ..geo import Volume4D, dump_volume4d
 from ..model import Advice, Conflict, LateNotice, Nonconformance, Notice, NoticeState
-from ..store import Database, ledger_repo, repo
+from ..store import Database, ledger_repo
 from .scenario import Scenario, ScenarioAcknowledgement, ScenarioDeclaration, timeline
 
 
@@ -124,11 +124,10 @@ def report_of(app: App, scenario: Scenario, outcomes: list[DeclarationOutcome], 
     state = app.state
     notices = sorted(state.notices.values(), key=lambda n: (n.sent_at_s, n.id))
     with app.db.read() as connection:
-        late = repo.late_notices_of(connection)
         verification = ledger_repo.verify(connection)
     return ReplayReport(
         scenario, tuple(outcomes), tuple(acks), tuple(escalations), tuple(strays),
-        tuple(state.declarations.all_conflicts()), tuple(late), tuple(notices), advice_in_force(state), verification,
+        tuple(state.declarations.all_conflicts()), tuple(state.late_notices[k] for k in sorted(state.late_notices)), tuple(notices), advice_in_force(state), verification,
         ended_at_s, {n.id: tuple(disclosure(state, n)) for n in notices if n.state is not NoticeState.SUPERSEDED},
     )
 

@@ -74,6 +74,7 @@ def load_state(connection: Connection) -> State:
         put_notices=tuple(_notice(r) for r in connection.execute(select(notices))),
         put_webhooks=tuple(Webhook(r.party, r.url, r.secret, r.delivered_seq)
                            for r in connection.execute(select(webhooks))),
+        late_notices=tuple(late_notices_of(connection)),
     ))
     state.event_seq.update(seqs)
     return state

@@ -23,8 +23,8 @@ from ...app.views import (
 )
 from ...engine.f3548 import Caller
 from ...errors import InvalidInput, NotFound
-from ...model import Event, LateNotice, NoticeState
-from ...store import ledger_repo, repo
+from ...model import Event, NoticeState
+from ...store import ledger_repo
 from ...wire.v1 import DECLARATION_ID, AcknowledgementBody, DeclarationBody, TracksBody, WebhookBody
 from ..deps import Core, authorized, off_loop_if_heavy, vertex_count
 from ..limits import INT64_MAX
@@ -38,11 +38,6 @@ Reader = Annotated[Caller, authorized("v1.read")]
 Acknowledger = Annotated[Caller, authorized("v1.acknowledge")]
 Inquirer = Annotated[Caller, authorized("v1.inquiry")]
 KEEP_ALIVE_S = 15.0
-
-
-def _late_notices(core: Core) -> dict[tuple[str, int], LateNotice]:
-    with core.db.read() as connection:
-        return {(n.declaration_id, n.version): n for n in repo.late_notices_of(connection)}
 
 
 def _outcome_json(outcome: DeclarationOutcome, party: str) -> dict[str, Any]:
@@ -119,12 +114,11 @@ _STATES = {"open": (NoticeState.SENT, NoticeState.ESCALATED), "acknowledged": (N
 async def list_notices(core: Core, caller: Reader,
                        state: Literal["open", "acknowledged", "escalated", "superseded", "all"] = "all") -> JSONResponse:
     await core.writer.settled()
-    late = _late_notices(core)
     wanted = _STATES[state]
     with core.writer.reading() as current:
         mine = sorted((n for n in current.notices.values() if n.to_party == caller.party and n.state in wanted),
                       key=lambda n: (n.sent_at_s, n.id))
-        body = [notice_view(n, disclosure(current, n), late.get((n.about, n.about_version))) for n in mine]
+        body = [notice_view(n, disclosure(current, n), current.late_notices.get((n.about, n.about_version))) for n in mine]
     return JSONResponse({"notices": body})
 
 
