@@ -160,3 +160,58 @@ def test_an_intent_its_uss_declares_nonconforming_tells_its_neighbours(core: App
     assert told == ["uss1", "uss2"]
     with core.db.read() as c:
         assert "off_nominal" in [e.kind for e in ledger_repo.entries(c)]
+
+
+def test_writes_decided_on_top_of_a_failing_commit_fail_with_it(core: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committer is writing batch 1 when batch 2 is decided on top of it; batch 1 fails,
+    so batch 2 must fail too, and memory holds neither."""
+    import threading
+    release = threading.Event()
+    real_write = repo.write
+    calls = []
+
+    def slow_then_refuse(connection, change):  # noqa: ANN001
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            release.wait(5)
+            raise OSError("disk full")
+        real_write(connection, change)
+    monkeypatch.setattr(repo, "write", slow_then_refuse)
+
+    async def two_batches():
+        first = asyncio.ensure_future(create(core, Caller("uss1", SC), request(offset=0.0)))
+        await asyncio.sleep(0.05)  # batch 1 is now with the committer, blocked
+        second = asyncio.ensure_future(create(core, Caller("uss2", SC), request(offset=0.05)))
+        await asyncio.sleep(0.05)
+        with core.writer.reading() as state:
+            assert len(state.declarations) == 2  # both decided and applied, neither committed
+        release.set()
+        return await asyncio.gather(first, second, return_exceptions=True)
+
+    results = asyncio.run(two_batches())
+    assert [type(r) for r in results] == [OSError, OSError]
+    assert calls[0].startswith("committer")  # the commit ran off the event loop
+    with core.writer.reading() as state:
+        assert len(state.declarations) == 0
+    assert asyncio.run(create(core, Caller("uss3", SC), request())).result.party == "uss3"
+    with core.db.read() as c:
+        assert [d.party for d in repo.load_state(c).declarations] == ["uss3"]
+
+
+def test_the_event_loop_runs_while_a_commit_waits_for_the_disk(core: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = repo.write
+
+    def slow_disk(connection, change):  # noqa: ANN001
+        time.sleep(0.3)
+        real_write(connection, change)
+    monkeypatch.setattr(repo, "write", slow_disk)
+
+    async def write_and_tick():
+        ticks = 0
+        task = asyncio.ensure_future(create(core, Caller("uss1", SC), request()))
+        while not task.done():
+            await asyncio.sleep(0.01)
+            ticks += 1
+        await task
+        return ticks
+    assert asyncio.run(write_and_tick()) >= 10  # on the loop, the commit would have allowed none

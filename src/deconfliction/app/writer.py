@@ -2,16 +2,22 @@
 
 A write is decided against the in-memory state under a lock and applied to it at once, so the
 next write decides on top of it: writes are serializable, and deciding reads memory, not the
-database, so the lock is held briefly. Writes decided in the same turn of the event loop are
-committed together in one transaction (group commit): their rows (net), every ledger record
-and every event (the outbox), in order. A write is answered only after its transaction
-commits; then its events are published to the live streams.
+database, so the lock is held briefly. Writes decided while the previous batch is being
+committed are committed together in the next transaction (group commit): their rows (net),
+every ledger record and every event (the outbox), in order. A write is answered only after its
+transaction commits; then its events are published to the live streams.
 
-If a commit fails, the writes of that batch (and any decided on top of it) fail and the state
-is reloaded from the database: memory never keeps what the disk refused.
+The commit itself (SQL and the fsync that makes it durable) runs on one committer thread, so
+the event loop goes on parsing and deciding requests while the disk works; the database
+driver releases the GIL for both. Batches commit one at a time, in the order they were
+decided. (An in-memory SQLite database is one connection shared by every thread: it commits
+on the event loop instead.)
 
-SQLite's automatic WAL checkpoint would run inside a commit, on the event loop, and stall every
-request; a background thread checkpoints instead (PASSIVE: it never blocks the writer).
+If a commit fails, the writes of that batch and every write decided on top of it fail and the
+state is reloaded from the database: memory never keeps what the disk refused.
+
+SQLite's automatic WAL checkpoint would run inside a commit and stall the writer; a background
+thread checkpoints instead (PASSIVE: it never blocks the writer).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -49,18 +56,24 @@ class Writer:
         self.on_commit = on_commit
         self._lock = threading.Lock()
         self._pending: list[_Pending] = []
-        self._batch: asyncio.Future[None] | None = None
+        self._batch: asyncio.Future[None] | None = None  # the writes decided since the last commit began
+        self._committing: asyncio.Future[None] | None = None  # the batch the committer is writing
         with db.read() as connection:
             self.state = repo.load_state(connection)
         self._quiet_connections: set[int] = set()
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
+        self._committer: ThreadPoolExecutor | None = None
         if db.is_sqlite and ":memory:" not in db.url:
             self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="wal-checkpoint", daemon=True)
             self._checkpointer.start()
+        if ":memory:" not in db.url:
+            self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="committer")
 
     def close(self) -> None:
         self._stop.set()
+        if self._committer is not None:
+            self._committer.shutdown(wait=True)
         if self._checkpointer is not None:
             self._checkpointer.join(timeout=5)
 
@@ -72,7 +85,7 @@ class Writer:
 
     async def settled(self) -> None:
         """Wait until the writes decided so far are committed (or have failed)."""
-        batch = self._batch
+        batch = self._batch or self._committing  # the pending batch commits after the one in flight
         if batch is not None:
             await asyncio.wait([batch])
 
@@ -92,30 +105,58 @@ class Writer:
                 return outcome
             self._pending.append(_Pending(now_s, outcome.change))
             if self._batch is None:
-                loop = asyncio.get_running_loop()
-                self._batch = loop.create_future()
-                loop.call_soon(self._flush)
+                self._batch = asyncio.get_running_loop().create_future()
+                if self._committing is None:
+                    asyncio.get_running_loop().call_soon(self._flush)
             batch = self._batch
-        await batch
+        # shielded: a cancelled caller must not cancel the batch its neighbours wait on
+        await asyncio.shield(batch)
         return outcome
 
     def _flush(self) -> None:
+        """Hand the pending batch to the committer (on the event loop, one batch at a time)."""
         with self._lock:
             pending, batch = self._pending, self._batch
             self._pending, self._batch = [], None
-            if batch is None:
+            if batch is None or self._committing is not None:
                 return
+            self._committing = batch
+        if self._committer is None:
             try:
                 change = self._commit(pending)
-            except Exception as exc:  # the disk refused: memory must forget these writes
-                log.exception("commit failed; reloading the state from the database")
-                with self.db.read() as connection:
-                    self.state = repo.load_state(connection)
-                batch.set_exception(exc)
-                return
-        batch.set_result(None)
+            except Exception as exc:
+                self._failed(batch, exc)
+            else:
+                self._committed(batch, change)
+            return
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._committer, self._commit, pending)
+        future.add_done_callback(lambda done: self._committed(batch, done.result()) if done.exception() is None
+                                 else self._failed(batch, done.exception()))
+
+    def _committed(self, batch: asyncio.Future[None], change: Change) -> None:
+        with self._lock:
+            self._committing = None
+            more = self._batch is not None
+        if not batch.done():
+            batch.set_result(None)
         if self.on_commit is not None:
             self.on_commit(change)
+        if more:
+            self._flush()
+
+    def _failed(self, batch: asyncio.Future[None], exc: BaseException | None) -> None:
+        """The disk refused a batch: it and every write decided on top of it fail; memory forgets them."""
+        log.error("commit failed; reloading the state from the database", exc_info=exc)
+        with self._lock:
+            later, self._batch, self._pending = self._batch, None, []
+            self._committing = None
+            with self.db.read() as connection:
+                self.state = repo.load_state(connection)
+        error = exc if isinstance(exc, Exception) else RuntimeError("commit failed")
+        for failed in (batch, later):
+            if failed is not None and not failed.done():
+                failed.set_exception(error)
 
     def _commit(self, pending: list[_Pending]) -> Change:
         change = net_change(p.change for p in pending)

@@ -24,6 +24,17 @@ def paramstyle_sql(connection: Connection, statement: str) -> str:
     return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
 
+def executemany(connection: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run one statement for many rows on the driver's own cursor, in the caller's transaction:
+    even `exec_driver_sql` costs ~80 us a statement in SQLAlchemy's result machinery, several
+    times the database's own work for rows this small, and a write runs about ten."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(paramstyle_sql(connection, statement), rows)
+    finally:
+        cursor.close()
+
+
 def head(connection: Connection) -> tuple[int, str] | None:
     row = connection.exec_driver_sql(paramstyle_sql(connection, _HEAD)).first()
     return (int(row[0]), str(row[1])) if row else None
@@ -54,9 +65,9 @@ def append_many(connection: Connection, records: list[tuple[float, str, str, dic
         rows.append((entry.seq, entry.at_s, entry.actor, entry.kind, canonical_json(entry.payload),
                      entry.prev_hash, entry.hash))
         current = (entry.seq, entry.hash)
-    connection.exec_driver_sql(paramstyle_sql(connection, _INSERT), rows)
+    executemany(connection, _INSERT, rows)
     assert current is not None
-    connection.exec_driver_sql(paramstyle_sql(connection, _NEW_HEAD if was_empty else _MOVE_HEAD), current)
+    executemany(connection, _NEW_HEAD if was_empty else _MOVE_HEAD, [current])
 
 
 def entries(connection: Connection) -> Iterator[LedgerEntry]:

@@ -28,7 +28,7 @@ from ..model import (
     Webhook,
 )
 from . import ledger_repo
-from .ledger_repo import paramstyle_sql as _sql
+from .ledger_repo import executemany
 from .codec import volumes_from_json, volumes_json
 from .schema import (
     declaration_versions,
@@ -96,16 +96,17 @@ _TABLES = (parties, declarations, declaration_versions, subscriptions, uss_avail
            late_notices, events, webhooks)
 _INSERT = {t.name: _insert_sql(t) for t in _TABLES}
 _DELETE = {t.name: _delete_sql(t) for t in _TABLES}
+_COLUMNS = {t.name: [c.name for c in t.columns] for t in _TABLES}
 _NOTIFY = "UPDATE subscriptions SET notification_index = ? WHERE id = ?"
 
 
 def _replace(connection: Connection, table: Table, gone: list[tuple[Any, ...]], rows: list[dict[str, Any]]) -> None:
     """Delete rows by primary key, then insert: an upsert every database runs the same way."""
     if gone:
-        connection.exec_driver_sql(_sql(connection, _DELETE[table.name]), gone)
+        executemany(connection, _DELETE[table.name], gone)
     if rows:
-        columns = [c.name for c in table.columns]
-        connection.exec_driver_sql(_sql(connection, _INSERT[table.name]), [tuple(row[c] for c in columns) for row in rows])
+        columns = _COLUMNS[table.name]
+        executemany(connection, _INSERT[table.name], [tuple(row[c] for c in columns) for row in rows])
 
 
 def _declaration_row(d: Declaration, volumes: str) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def write(connection: Connection, change: Change) -> None:
         for s in change.put_subscriptions
     ])
     if change.notified:
-        connection.exec_driver_sql(_sql(connection, _NOTIFY), [(index, sub_id) for sub_id, index in change.notified])
+        executemany(connection, _NOTIFY, [(index, sub_id) for sub_id, index in change.notified])
     _replace(connection, uss_availability, [(a.uss,) for a in change.put_availability], [
         {"uss": a.uss, "availability": a.availability.value, "version": a.version} for a in change.put_availability])
     _replace(connection, reports, [], [
