@@ -3,7 +3,7 @@
 The polygon (tests/geo/heavy.py `heaviest`): 10,000 vertices (the most a polygon may have), its
 corners ~1,990 km from its centre (the most is 2,000 km), ~19,800 km of perimeter (the most is
 20,000 km), ~19,800 points once densified (the ring budget is 20,000). For each of `--runs` runs,
-from cold caches: parse + validate it (`parse_volume4d`), its index box (`index._box`), and one
+from cold caches: parse + validate it (`parse_volume4d`), its index box (`index.box_of`), and one
 exact overlap test (`footprints_overlap`) against (a) a 100 km circle on its corner and (b) a copy
 of itself turned by 30 degrees (parsed beforehand, untimed): medians printed.
 
@@ -72,7 +72,7 @@ def timed_heaviest(runs: int) -> None:
             t0 = time.perf_counter()
             volume = parse_volume4d(body)
             t1 = time.perf_counter()
-            index._box(volume)
+            index.box_of(volume)
             t2 = time.perf_counter()
             overlaps = footprints_overlap(volume.footprint, partner)
             t3 = time.perf_counter()
@@ -110,7 +110,7 @@ def flood(count: int) -> None:
     for i in range(count):
         centre = (-60.0 + 120.0 * i / count, -170.0 + 340.0 * ((i * 7) % count) / count)
         volume = parse_volume4d(wire(heaviest(centre)))
-        index._box(volume)
+        index.box_of(volume)
         matching.convex_hull(volume.footprint)
         matching.overlapping(volume, [Volume4D(Circle(LatLng(*centre), 1_000.0), volume.altitude_m, volume.time_s)])
     after = rss_bytes()

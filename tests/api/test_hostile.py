@@ -96,3 +96,35 @@ def test_what_is_stored_renders_at_the_edges_of_the_accepted_times(client: TestC
         aoi = volume(start_in_s=start, duration_s=60)
         r = client.post(f"{OIR}/query", json={"area_of_interest": aoi}, headers=as_uss())
         assert r.status_code in (200, 400), r.text
+
+
+def test_a_heavy_body_is_parsed_and_its_hulls_and_boxes_prepared_off_the_event_loop() -> None:
+    """What the serialized decision looks up for a heavy polygon (its convex hull, the index boxes)
+    is computed in the worker thread that parses it, so the writer finds it cached."""
+    import asyncio
+    import math
+    import threading
+
+    from deconfliction.api.deps import HEAVY_VERTICES, off_loop_if_heavy
+    from deconfliction.geo import Interval, LatLng, Polygon, Volume4D
+    from deconfliction.geo.index import box_of
+    from deconfliction.geo.matching import convex_hull
+
+    n = HEAVY_VERTICES * 5
+    polygon = Polygon(tuple(LatLng(37.3 + 0.05 * math.sin(2 * math.pi * k / n), -80.5 + 0.06 * math.cos(2 * math.pi * k / n))
+                            for k in range(n)))
+    volume = Volume4D(polygon, Interval(0, 120), Interval(1e9, 1e9 + 600))
+    threads = []
+
+    def parse() -> tuple[Volume4D, ...]:
+        threads.append(threading.current_thread())
+        return (volume,)
+
+    async def run() -> None:
+        await off_loop_if_heavy(parse, n)
+    asyncio.run(run())
+    assert threads and threads[0] is not threading.main_thread()
+    assert polygon in convex_hull.cache._entries and volume in box_of.cache._entries
+    hull_misses, box_misses = convex_hull.cache.misses, box_of.cache.misses
+    convex_hull(polygon), box_of(volume), box_of(Volume4D(convex_hull(polygon), volume.altitude_m, volume.time_s))
+    assert (convex_hull.cache.misses, box_of.cache.misses) == (hull_misses, box_misses)

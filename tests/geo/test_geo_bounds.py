@@ -54,7 +54,7 @@ def test_heaviest_accepted_polygon_costs_at_most_the_ring_budget(monkeypatch):
     assert len(vertices) == MAX_POLYGON_VERTICES
     with counting(monkeypatch) as cost:
         volume = parse_volume4d(wire(vertices))
-        index._box(volume)
+        index.box_of(volume)
         assert footprints_overlap(volume.footprint, Circle(LatLng(*vertices[0]), 100_000.0))
     _, reach, _, perimeter = plane.polygon_extent(volume.footprint)
     assert 1_980_000 < reach <= MAX_RADIUS_M and 19_000_000 < perimeter <= MAX_PERIMETER_M

@@ -93,19 +93,19 @@ def test_geometry_caches_stay_within_budget_under_many_large_footprints():
         polygon = Polygon(tuple(LatLng(*p) for p in regular(3_000, 5_000.0, centre)))
         volume = Volume4D(polygon, Interval(0, 100), Interval(0, 3600))
         plane.densified_ring(polygon)
-        index._box(volume)
+        index.box_of(volume)
         matching.convex_hull(polygon)
         matching.overlapping(volume, [Volume4D(Circle(LatLng(*centre), 1_000.0), Interval(0, 100), Interval(0, 3600))])
         keys.append((polygon, volume, (polygon, matching._grid_centre(polygon))))
         for cache in caches:
             assert cache.nbytes <= cache.budget_bytes, cache.name
-    for cache in (plane.densified_ring.cache, index._box.cache, matching._planar.cache, matching.convex_hull.cache):
+    for cache in (plane.densified_ring.cache, index.box_of.cache, matching._planar.cache, matching.convex_hull.cache):
         assert cache.peak_nbytes > cache.budget_bytes * 0.8, cache.name  # they did fill up
     polygon, volume, planar_key = keys[0]  # and the first entries were evicted
-    assert polygon not in plane.densified_ring.cache and volume not in index._box.cache
+    assert polygon not in plane.densified_ring.cache and volume not in index.box_of.cache
     assert planar_key not in matching._planar.cache and polygon not in matching.convex_hull.cache
     polygon, volume, planar_key = keys[-1]  # the last ones kept
-    assert polygon in plane.densified_ring.cache and volume in index._box.cache
+    assert polygon in plane.densified_ring.cache and volume in index.box_of.cache
     assert planar_key in matching._planar.cache and polygon in matching.convex_hull.cache
     assert sum(c.nbytes for c in caches) <= geo_cache.GEOMETRY_CACHE_BYTES
 
@@ -113,9 +113,9 @@ def test_geometry_caches_stay_within_budget_under_many_large_footprints():
 def test_hot_path_entries_are_reused():
     square = Polygon((LatLng(37.0, -80.0), LatLng(37.0, -79.99), LatLng(37.01, -79.99), LatLng(37.01, -80.0)))
     volume = Volume4D(square, Interval(0, 100), Interval(0, 3600))
-    box = index._box(volume)
-    hits = index._box.cache.hits
-    assert index._box(Volume4D(square, Interval(0, 100), Interval(0, 3600))) is box  # equal key, same entry
-    assert index._box.cache.hits == hits + 1
+    box = index.box_of(volume)
+    hits = index.box_of.cache.hits
+    assert index.box_of(Volume4D(square, Interval(0, 100), Interval(0, 3600))) is box  # equal key, same entry
+    assert index.box_of.cache.hits == hits + 1
     ring = plane.densified_ring(square)
     assert plane.densified_ring(square) is ring and not ring[0].flags.writeable

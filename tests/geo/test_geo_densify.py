@@ -31,7 +31,7 @@ def test_alternating_polygon_given_to_the_engine_unvalidated_stays_within_the_ri
     # As if read back from a store written before the parser's bounds: the ring has a budget.
     polygon = Polygon(tuple(LatLng(*p) for p in alternating(n)))
     with counting(monkeypatch) as cost:
-        index._box(Volume4D(polygon))
+        index.box_of(Volume4D(polygon))
         if n == 2_000:  # (not at 20,000: GEOS on 20,000 self-crossing edges is slow, crossings not points)
             footprints_overlap(polygon, Polygon(tuple(LatLng(*p) for p in regular(4, 10_000.0))))
     attack, *others = cost.densified  # the attack's ring is built once, then read from the cache

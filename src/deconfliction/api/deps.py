@@ -10,6 +10,8 @@ from fastapi import Depends, Header, Path, Request
 
 from ..app import App
 from ..engine.f3548 import Caller
+from ..geo import Volume4D
+from ..geo.matching import prepare
 from ..wire.limits import MAX_OVN_CHARS, vertex_count
 
 T = TypeVar("T")
@@ -34,10 +36,29 @@ HEAVY_VERTICES = 200
 
 
 async def off_loop_if_heavy(parse: Callable[[], T], vertices: int) -> T:
-    """Run a parse (validation, projection, densification) off the event loop when it is heavy."""
+    """Run a parse (validation, projection, densification) off the event loop when it is heavy,
+    and there also prepare what the decision will look up (hulls, index boxes: geo.matching.prepare)."""
     if vertices <= HEAVY_VERTICES:
         return parse()
-    return await asyncio.to_thread(parse)
+
+    def parse_and_prepare() -> T:
+        value = parse()
+        prepare(_volumes_in(value))
+        return value
+    return await asyncio.to_thread(parse_and_prepare)
+
+
+def _volumes_in(value: object) -> tuple[Volume4D, ...]:
+    """The volumes a parsed body carries: itself, a sequence of them, or a request's `volumes`/`volume`."""
+    if isinstance(value, Volume4D):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        return tuple(v for v in value if isinstance(v, Volume4D))
+    for name in ("volumes", "volume"):
+        found = getattr(value, name, None)
+        if found is not None:
+            return _volumes_in(found)
+    return ()
 
 
 def authorized(operation: str) -> Any:

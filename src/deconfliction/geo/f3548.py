@@ -107,7 +107,7 @@ def _vertices(raw: list[Any], field: str) -> list[LatLng]:
         coords = np.array(pairs, dtype=float)
         good = np.isfinite(coords).all(axis=1) & (np.abs(coords[:, 0]) <= 90.0) & (np.abs(coords[:, 1]) <= 180.0)
         if bool(good.all()):
-            return [LatLng(float(lat), float(lng)) for lat, lng in coords]
+            return [LatLng(lat, lng) for lat, lng in coords.tolist()]
     # the slow path, only to name the first bad vertex and why
     out = []
     for i, vertex in enumerate(raw):

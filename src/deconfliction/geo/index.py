@@ -27,7 +27,7 @@ def _box_nbytes(volume: Volume4D, box: tuple[float, ...]) -> int:
 
 # A write queries with the very volumes it then stores, and a box costs as much as an R-tree
 # query: compute each volume's box once (and keep the recent ones, within BOX_CACHE_BYTES).
-_box: CachedFunction[[Volume4D], tuple[float, ...]] = bounded_cache("volume_box", BOX_CACHE_BYTES, _box_nbytes)(
+box_of: CachedFunction[[Volume4D], tuple[float, ...]] = bounded_cache("volume_box", BOX_CACHE_BYTES, _box_nbytes)(
     volume_box)
 
 
@@ -55,7 +55,7 @@ class VolumeIndex(Generic[K]):
         for key, volumes in items:
             self._by_key.setdefault(key, [])
             for volume in volumes:
-                self._slots[self._next_slot] = (key, _box(volume))
+                self._slots[self._next_slot] = (key, box_of(volume))
                 self._by_key[key].append(self._next_slot)
                 self._next_slot += 1
         entries = [(slot, box, None) for slot, (_, box) in self._slots.items()]
@@ -75,7 +75,7 @@ class VolumeIndex(Generic[K]):
         self.remove(key)
         slots = []
         for volume in volumes:
-            box = _box(volume)
+            box = box_of(volume)
             slot = self._next_slot
             self._next_slot += 1
             self._tree.insert(slot, box)
@@ -90,7 +90,7 @@ class VolumeIndex(Generic[K]):
 
     def candidates(self, volume: Volume4D) -> set[K]:
         """Keys with a volume whose box meets this volume's box."""
-        return {self._slots[slot][0] for slot in self._tree.intersection(_box(volume))}
+        return {self._slots[slot][0] for slot in self._tree.intersection(box_of(volume))}
 
     def candidates_any(self, volumes: Iterable[Volume4D]) -> set[K]:
         found: set[K] = set()

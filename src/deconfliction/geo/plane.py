@@ -71,7 +71,7 @@ def anchor_points(footprint: Footprint) -> np.ndarray:
     """Points that characterise where a footprint is: vertices or the centre, as (n, 2) lat/lng."""
     if isinstance(footprint, Circle):
         return np.array([[footprint.center.lat, footprint.center.lng]])
-    return np.array([[v.lat, v.lng] for v in footprint.vertices])
+    return footprint.coords
 
 
 def centre_of(*footprints: Footprint) -> LatLng:
@@ -158,10 +158,8 @@ def densify_counts(lengths: np.ndarray, n_vertices: int) -> tuple[float, np.ndar
 
 
 def _densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
-    vertices = polygon.vertices
-    n = len(vertices)
-    lats = np.array([v.lat for v in vertices], dtype=float)
-    lngs = np.array([v.lng for v in vertices], dtype=float)
+    n = len(polygon.vertices)
+    lats, lngs = polygon.coords[:, 0].copy(), polygon.coords[:, 1].copy()
     if n < 2:
         return lats, lngs
     next_lats, next_lngs = _next(lats), _next(lngs)
@@ -217,9 +215,9 @@ def polygon_extent(polygon: Polygon) -> tuple[LatLng, float, int, float]:
 
 def polygon_problem(polygon: Polygon, centre: LatLng | None = None) -> str | None:
     """Why this polygon is unusable (too few vertices, self-intersecting, no area), or None."""
-    distinct = {(v.lat, v.lng) for v in polygon.vertices}
-    if len(polygon.vertices) < 3 or len(distinct) < 3:
-        return f"a polygon needs at least 3 distinct vertices, got {len(distinct)}"
+    distinct = len(np.unique(polygon.coords, axis=0))
+    if len(polygon.vertices) < 3 or distinct < 3:
+        return f"a polygon needs at least 3 distinct vertices, got {distinct}"
     plane = LocalPlane(centre if centre is not None else centre_of(polygon))
     shape = plane.shape(polygon)
     if not shapely.is_simple(shape.exterior):

@@ -25,7 +25,7 @@ def encode_volume(v: Volume4D) -> dict[str, Any]:
     fp = v.footprint
     shape: dict[str, Any] = (
         {"circle": [fp.center.lat, fp.center.lng, fp.radius_m]} if isinstance(fp, Circle)
-        else {"polygon": [[p.lat, p.lng] for p in fp.vertices]}
+        else {"polygon": fp.coords.tolist()}
     )
     return {**shape, "alt_m": [finite_or_none(v.altitude_m.lower), finite_or_none(v.altitude_m.upper)],
             "t_s": [finite_or_none(v.time_s.lower), finite_or_none(v.time_s.upper)]}

@@ -116,9 +116,7 @@ def footprint_area_m2(volume: Volume4D) -> float:
     footprint = volume.footprint
     if isinstance(footprint, Circle):
         return math.pi * footprint.radius_m ** 2
-    lats = [v.lat for v in footprint.vertices]
-    lngs = [v.lng for v in footprint.vertices]
-    area, _ = WGS84.polygon_area_perimeter(lngs, lats)
+    area, _ = WGS84.polygon_area_perimeter(footprint.coords[:, 1], footprint.coords[:, 0])
     return abs(float(area))
 
 
