@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     max_connections: int = Field(1000, ge=1, le=100_000)
     """Connections served at once; requests beyond answer 503."""
     max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024)
+    uss_token_url: str | None = None
+    """OAuth 2.0 token endpoint (client credentials) for the access tokens this service presents
+    when it notifies USSs of the declarations it manages (F3548 USS API). Unset: USSs are not
+    notified (they still find those declarations in /dss/v1 and fetch them from /uss/v1)."""
+    uss_client_id: str | None = None
+    uss_client_secret: str | None = None
     rpz_m: float = Field(9_260.0, gt=0)
     hpz_m: float = Field(304.8, gt=0)
     lookahead_s: float = Field(300.0, gt=0)

@@ -7,6 +7,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from ..app import App
@@ -20,6 +21,7 @@ from .auth import TokenVerifier, load_keys, local_signing_key
 from .docs import install_offline_docs
 from .limits import install_limits
 from .openapi import install_openapi
+from .uss_notifier import AccessTokens, UssNotifier
 from .routes import uss, v1
 from .routes.dss import constraints, misc, oir, subscriptions
 
@@ -40,6 +42,16 @@ def open_database(settings: Settings) -> Database:
     database = Database(sqlite_url(settings.db), durability=settings.durability)
     database.upgrade()
     return database
+
+
+def _start_uss_notifications(core: App, settings: Settings) -> httpx.AsyncClient | None:
+    """With a token endpoint configured, USSs are told of the declarations this service manages."""
+    if not settings.uss_token_url:
+        return None
+    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+    tokens = AccessTokens(settings.uss_token_url, settings.uss_client_id, settings.uss_client_secret, http)
+    core.uss_notifications = UssNotifier(settings.base_url, tokens, http)
+    return http
 
 
 def create_app(settings: Settings, *, database: Database | None = None, clock: Clock | None = None) -> FastAPI:
@@ -64,9 +76,14 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
         gc.collect()
         gc.freeze()
         core.start()
+        notifier_http = _start_uss_notifications(core, settings)
         try:
             yield
         finally:
+            if core.uss_notifications is not None:
+                await core.uss_notifications.close()
+            if notifier_http is not None:
+                await notifier_http.aclose()
             await core.stop()
             if database is None:
                 db.close()

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from functools import partial
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from ..clock import Clock
 from ..engine.f3548 import Caller, Outcome, RandomTokens, Tokens
@@ -18,12 +18,14 @@ from ..engine.f3548.subscriptions import expire_subscriptions
 from ..engine.state import Change, State
 from ..engine.tactical import Protection
 from ..model import (
+    Declaration,
     DeclarationKind,
     Event,
     LedgerRecord,
     Nonconformance,
     Notice,
     NoticeState,
+    SubscriberToNotify,
     TrackState,
 )
 from ..store import Database, repo
@@ -38,6 +40,16 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 ESCALATION_POLL_S = 0.2  # a notice silent at its deadline is escalated within this (goal: 1 s)
 EXPIRE_EVERY_S = 30.0
+
+
+class UssNotifications(Protocol):
+    """Tells F3548 USSs of a change to a declaration this service manages (the API layer renders
+    and sends: wire formats stay at the edge)."""
+
+    def tell(self, declaration: Declaration, subscribers: tuple[SubscriberToNotify, ...], *, withdrawn: bool,
+             state: State) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,7 @@ class App:
         self.writer = Writer(db, clock, on_commit=self._published)
         self.monitor = TrackMonitor(protection or Protection())
         self.webhooks: WebhookSender | None = None
+        self.uss_notifications: UssNotifications | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -135,11 +148,22 @@ class App:
         outcome = await self.writer.write(lambda state, now_s: usecases.declare(
             state, party=party, declaration_id=declaration_id, kind=kind, volumes=volumes, priority=priority,
             purpose=purpose, version=version, now_s=now_s, rules=rules or self.rules, tokens=self.tokens))
+        self._tell_usss(outcome.result.declaration, outcome.subscribers, withdrawn=False)
         return outcome.result
 
     async def withdraw(self, *, party: str, declaration_id: str, version: int) -> None:
-        await self.writer.write(lambda state, now_s: usecases.withdraw(
+        outcome = await self.writer.write(lambda state, now_s: usecases.withdraw(
             state, party=party, declaration_id=declaration_id, version=version, now_s=now_s))
+        self._tell_usss(outcome.result, outcome.subscribers, withdrawn=True)
+
+    def _tell_usss(self, declaration: Declaration, subscribers: tuple[SubscriberToNotify, ...], *,
+                   withdrawn: bool) -> None:
+        """After the commit: USSs whose subscriptions the change concerns (not this service's own,
+        base URL "") are told, as F3548 asks of the USS that manages a declaration."""
+        others = tuple(s for s in subscribers if s.uss_base_url)
+        if others and self.uss_notifications is not None:
+            with self.writer.reading() as state:
+                self.uss_notifications.tell(declaration, others, withdrawn=withdrawn, state=state)
 
     async def acknowledge(self, *, party: str, notice_id: str, declaration_id: str, version: int) -> Notice:
         outcome = await self.writer.write(lambda state, now_s: usecases.acknowledge(

@@ -271,8 +271,8 @@ def withdraw(state: State, *, party: str, declaration_id: str, version: int, now
         raise PermissionDenied(f"{declaration_id} is declared by another party")
     if version != current.version:
         raise VersionMismatch(f"version {version} of {declaration_id} is stale: the current version is {current.version}")
-    change = withdrawal_effects(state, current, now_s=now_s, actor=party) + withdraw_own(state, current, now_s=now_s)
-    return Outcome(change, current)
+    own, subscribers = withdraw_own(state, current, now_s=now_s)
+    return Outcome(withdrawal_effects(state, current, now_s=now_s, actor=party) + own, current, subscribers)
 
 
 def withdrawal_effects(state: State, declaration: Declaration, *, now_s: float, actor: str) -> Change:
@@ -285,16 +285,17 @@ def withdrawal_effects(state: State, declaration: Declaration, *, now_s: float, 
     return Change(del_declarations=(declaration.id,), put_notices=tuple(stale), events=tuple(events), ledger=tuple(ledger))
 
 
-def withdraw_own(state: State, declaration: Declaration, *, now_s: float) -> Change:
+def withdraw_own(state: State, declaration: Declaration, *, now_s: float
+                 ) -> tuple[Change, tuple[SubscriberToNotify, ...]]:
     """A /v1 withdrawal: the declaration's effects, its own implicit subscription deleted, and the
-    USSs watching the area notified (their notification indices move)."""
+    USSs watching the area notified (their notification indices move; returned to be told)."""
     sub = state.subscriptions.get(declaration.subscription_id or "")
     gone = (sub.id,) if sub is not None and sub.implicit and sub.uss_base_url == "" and \
         all(d.id == declaration.id for d in state.dependents(sub.id)) else ()
-    bumped, _ = notify(state, declaration.volumes, for_constraints=not declaration.is_operation, now_s=now_s,
-                       changed={}, excluded=gone)
+    bumped, subscribers = notify(state, declaration.volumes, for_constraints=not declaration.is_operation,
+                                 now_s=now_s, changed={}, excluded=gone)
     _, notified = subscription_writes((), bumped)
-    return Change(notified=notified, del_subscriptions=gone)
+    return Change(notified=notified, del_subscriptions=gone), subscribers
 
 
 def acknowledge(state: State, *, party: str, notice_id: str, declaration_id: str, version: int,
