@@ -36,7 +36,7 @@ export class DeclarePanel {
   build() {
     const now = this.ctx.serverNow();
     const start = Math.ceil((now + 20 * 60000) / 60000) * 60000;
-    this.form = h('form', { class: 'declare', id: 'declare-form', onsubmit: (e) => { e.preventDefault(); this.submit(false); } },
+    this.form = h('form', { class: 'declare', id: 'declare-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); this.submit(false); } },
       ...this.field('d-id', 'Id', h('input', { id: 'd-id', type: 'text', required: true, autocomplete: 'off',
         value: `${this.ctx.party}-${Math.floor(now / 1000) % 100000}` })),
       ...this.field('d-kind', 'Kind', h('select', { id: 'd-kind' },
@@ -51,7 +51,7 @@ export class DeclarePanel {
         h('label', { for: 'd-center' }, 'Centre (lat,lng)'), ' ',
         h('input', { id: 'd-center', type: 'text', size: 18, oninput: () => this.preview() }), ' ',
         h('label', { for: 'd-radius' }, 'radius (m)'), ' ',
-        h('input', { id: 'd-radius', type: 'number', min: '1', step: '100', value: '5000', oninput: () => this.preview() })),
+        h('input', { id: 'd-radius', type: 'number', step: '100', value: '5000', oninput: () => this.preview() })),
       h('div', { class: 'full' },
         h('button', { type: 'button', id: 'd-draw', onclick: () => this.startDrawing() }, 'Draw on the map'), ' ',
         h('button', { type: 'button', id: 'd-finish', hidden: true, onclick: () => this.finishDrawing() }, 'Finish'), ' ',

@@ -3,7 +3,7 @@
 
 import { Api, ApiError, consoleConfig, localToken, tokenClaims } from './api.js';
 import { h, clear } from './dom.js';
-import { band, window_, utc, utcSeconds, feet, flightLevel } from './units.js';
+import { band, shortBand, window_, utc, utcSeconds, feet, flightLevel } from './units.js';
 import { parseVolume, volumeFeature, ringCentre, FAR_PAST, FAR_FUTURE } from './geo.js';
 import { createMap, applyFilters, setExtrusion } from './map.js';
 import { NoticesPanel } from './notices.js';
@@ -18,7 +18,7 @@ const $ = (id) => document.getElementById(id);
 // What the tests and the benchmark read (and a person can inspect in the browser's console).
 const state = window.consoleState = {
   ready: false, party: null, airspace: null, offsetMs: 0, t: 0, events: [],
-  tracks: { count: 0, applyMs: [], renderMs: [], classes: {} }, live: 'offline',
+  tracks: { count: 0, applyMs: [], renderMs: [], classes: {} }, live: 'offline', timing: {},
 };
 
 function serverNow() { return Date.now() + state.offsetMs; }
@@ -88,7 +88,11 @@ async function start(token) {
   const notices = new NoticesPanel(ctx);
   ctx.notices = notices;
   ctx.zoomToVolumes = (volumes) => airspace.zoomTo(volumes);
-  ctx.refreshAll = async () => { await Promise.all([airspace.refresh(), notices.refresh()]); };
+  ctx.refreshAll = async () => {
+    const t0 = performance.now();
+    await Promise.all([airspace.refresh().then(() => { state.timing.airspace = performance.now() - t0; }),
+      notices.refresh().then(() => { state.timing.notices = performance.now() - t0; })]);
+  };
   new DeclarePanel(ctx);
   const live = new LiveView(ctx, airspace, notices);
   let inquiry = null;
@@ -158,7 +162,10 @@ class AirspaceView {
   }
 
   async refresh() {
-    this.show(await this.ctx.api.get('/v1/airspace'), false);
+    const t0 = performance.now();
+    const body = await this.ctx.api.get('/v1/airspace');
+    state.timing.airspaceFetch = performance.now() - t0;
+    this.show(body, false);
   }
 
   show(airspace, fit) {
@@ -189,6 +196,13 @@ class AirspaceView {
     this.list(airspace);
     this.filter();
     if (fit && this.first && this.items.length) { this.first = false; this.zoomTo(this.items.map((x) => x.f), true); }
+  }
+
+  /** A conflict pushed over the event stream, listed before the next refresh. */
+  addConflict(conflict) {
+    const airspace = this.ctx.airspace;
+    if (airspace.conflicts.some((c) => c.a === conflict.a && c.b === conflict.b)) return;
+    this.show({ ...airspace, conflicts: [...airspace.conflicts, conflict] }, false);
   }
 
   updateSlider() {
@@ -249,9 +263,7 @@ class AirspaceView {
     this.markers = [];
     for (const x of this.items) {
       const p = x.f.properties;
-      const text = x.role === 'other' || p.other
-        ? `${p.id} (${p.party}) v${p.version} · ${band(x.v.lower, x.v.upper)} · ${window_(x.v.t0, x.v.t1)}`
-        : `${p.id} v${p.version} · ${band(x.v.lower, x.v.upper)} · ${window_(x.v.t0, x.v.t1)}`;
+      const text = `${p.id}${p.other ? ` (${p.party})` : ''} v${p.version}\n${shortBand(x.v.lower, x.v.upper)}\n${window_(x.v.t0, x.v.t1)}`;
       const el = h('div', { class: `label-marker ${x.role}`, 'data-label': p.id }, text);
       const marker = new this.ctx.maplibregl.Marker({ element: el, anchor: 'center' }).setLngLat(ringCentre(x.v.ring)).addTo(this.map);
       marker.key = `${p.id}/${p.vi}/${p.other || 0}`;
@@ -329,6 +341,11 @@ class LiveView {
           : p.tracks ? `tracks ${p.tracks.join(' × ')}${p.loss_of_separation ? ' LOSS OF SEPARATION' : ''}` : '';
     this.log.prepend(h('li', { class: 'card', 'data-kind': kind }, h('span', { class: 'state' }, kind), ` #${event.seq} ${utc(Date.parse(event.at))} `, what));
     while (this.log.children.length > 100) this.log.lastChild.remove();
+    // show what the event itself carries at once; the full refresh below follows it
+    if (kind === 'conflict' && p.conflict) this.airspace.addConflict(p.conflict);
+    if ((kind === 'notice' || kind === 'escalation') && p.notice && typeof p.notice === 'object' && p.notice.disclosed) {
+      this.notices.upsert(p.notice);
+    }
     // refresh what the event changes, once for a burst of events
     clearTimeout(this.pending);
     this.pending = setTimeout(() => this.ctx.refreshAll().then(() => { state.refreshedAt = performance.now(); }), 30);

@@ -29,6 +29,12 @@ export class NoticesPanel {
     this.render();
   }
 
+  /** A notice pushed over the event stream, shown before the next refresh. */
+  upsert(notice) {
+    this.notices = [...this.notices.filter((n) => n.id !== notice.id), notice];
+    this.render();
+  }
+
   render() {
     const open = this.notices.filter((n) => n.state === 'sent' || n.state === 'escalated').length;
     const count = document.getElementById('open-count');

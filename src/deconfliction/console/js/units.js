@@ -25,6 +25,13 @@ export function band(lower, upper) {
   return `${lo}–${hi} m (${loFt}–${hiFt} ft${fl})`;
 }
 
+/** "3,000–9,000 m · FL098–FL295" for a label on the map. */
+export function shortBand(lower, upper) {
+  const fin = (v) => v !== null && v !== undefined && Number.isFinite(v);
+  const m = `${fin(lower) ? int.format(lower) : '−∞'}–${fin(upper) ? int.format(upper) : '∞'} m`;
+  return fin(lower) && fin(upper) ? `${m} · ${flightLevel(lower)}–${flightLevel(upper)}` : m;
+}
+
 const pad = (n) => String(n).padStart(2, '0');
 
 /** "09:05Z" (with the date when it is not `sameDayAs`'s). */
