@@ -113,7 +113,8 @@ async function start(token) {
     applyTracks: (columns) => live.applyTracks(columns),
     renderedIds: (layer) => [...new Set(map.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties.id))],
     setTime: (ms) => airspace.setTime(ms),
-    whenTracksRendered: () => new Promise((resolve) => { tracks.onRendered = () => resolve(performance.now()); map.triggerRepaint(); }),
+    // the next frame that draws fresh tracks, with the GPU's work finished (gl.finish)
+    whenTracksRendered: () => new Promise((resolve) => { tracks.whenRendered((gl) => { gl.finish(); resolve(performance.now()); }); map.triggerRepaint(); }),
     inquiry,
   };
   state.ready = true;
@@ -370,11 +371,11 @@ class LiveView {
     state.tracks.applyMs.push(applied - t0);
     if (state.tracks.applyMs.length > 50) state.tracks.applyMs.shift();
     state.tracks.classes = { nonconforming: nonconf, predicted, loss: los };
-    this.ctx.tracks.onRendered = () => {
+    this.ctx.tracks.whenRendered(() => {
       state.tracks.renderMs.push(performance.now() - t0);
       if (state.tracks.renderMs.length > 50) state.tracks.renderMs.shift();
       state.tracks.rendered = n;
-    };
+    });
     this.trackInfo.textContent = `${n.toLocaleString('en-GB')} tracks shown · ${nonconf} Nonconforming · ${los} in loss of separation · `
       + `${predicted} predicted · update applied in ${(applied - t0).toFixed(1)} ms`;
     const flagged = [];

@@ -56,7 +56,7 @@ export class TracksLayer {
     this.vertices = new Float32Array(0);
     this.dirty = false;
     this.frames = 0;
-    this.onRendered = null; // called once after the next frame that drew fresh data
+    this.waiting = []; // called once each after the next frame that draws fresh data
   }
 
   onAdd(map, gl) {
@@ -108,6 +108,9 @@ export class TracksLayer {
     if (this.map) this.map.triggerRepaint();
   }
 
+  /** Call `done(gl)` after the next frame that draws data given by setTracks. */
+  whenRendered(done) { this.waiting.push(done); }
+
   render(gl, options) {
     if (this.dirty) {
       gl.bindBuffer(gl.ARRAY_BUFFER, this.buffer);
@@ -136,9 +139,9 @@ export class TracksLayer {
     this.frames += 1;
     if (this.fresh) {
       this.fresh = false;
-      const done = this.onRendered;
-      this.onRendered = null;
-      if (done) done(gl);
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const done of waiting) done(gl);
     }
   }
 }
