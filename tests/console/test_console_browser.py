@@ -219,3 +219,26 @@ def test_local_mode_party_picker(open_console, server: str) -> None:  # noqa: AN
     page.keyboard.press("ArrowRight")
     assert page.get_attribute("#tab-notices", "aria-selected") == "true"
     assert page.evaluate("document.activeElement.id") == "tab-notices"
+
+
+def test_geodesic_edges_the_180th_meridian_and_the_poles(open_console) -> None:  # noqa: ANN001
+    """The console's drawing geometry (js/geo.js), run in the browser."""
+    page = open_console(None).page
+    result = page.evaluate("""import('/console/js/geo.js').then((g) => JSON.stringify({
+      // a box across the 180th meridian: unwrapped, no step longer than 180 degrees
+      dateline: g.toGeoJSONRing(g.densifyRing([[-10, 179], [-10, -179], [10, -179], [10, 179]])),
+      // a ring around the north pole: closed along the map's top edge
+      pole: g.toGeoJSONRing(g.densifyRing([[80, 0], [80, 90], [80, 180], [80, -90]])),
+      // a long east-west edge bulges poleward (a great circle, not a rhumb line)
+      edge: g.greatCircle([50, -30], [50, 30]),
+      circle: g.circleRing([0, 0], 111195, 4),
+    }))""")
+    import json
+
+    data = json.loads(result)
+    xs = [p[0] for p in data["dateline"]]
+    assert max(abs(b - a) for a, b in zip(xs, xs[1:], strict=False)) < 180
+    assert max(xs) - min(xs) < 3  # a 2-degree-wide box, drawn as one piece
+    assert any(p[1] > 85 for p in data["pole"]) and data["pole"][0] == data["pole"][-1]
+    assert max(p[0] for p in data["edge"]) > 53.9  # vertex of that great circle: 54.0 N
+    assert abs(data["circle"][0][0] - 1.0) < 0.01 and abs(data["circle"][1][1] - 1.0) < 0.01
