@@ -87,6 +87,10 @@ def check(
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")] = False,
     db: DbOption = None,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Keep the server running after the replay for the map console; prints its address and "
+                        "a sign-in link per party (local mode, loopback only). Ctrl-C stops it.")] = False,
+    port: Annotated[int | None, typer.Option(help="Port for --serve (default: a free one)", min=1, max=65535)] = None,
 ) -> None:
     """The eastern Mediterranean morning, live: a server on SQLite, each party driving it over /v1
     in fast time and listening to its own event stream; the report is what the server recorded."""
@@ -99,8 +103,13 @@ def demo(
         scenario = load_scenario(path)
     if db is not None and db.exists():
         raise fail(f"--db: {db} already exists; the demo starts from an empty store")
+    if serve and as_json:
+        raise fail("--serve: not with --json (the console's links are printed as text)")
+    hold = _serve_console(scenario, render) if serve else None
     with tempfile.TemporaryDirectory() as scratch, exit_2_on_error():
-        report, received = play(scenario, db if db is not None else Path(scratch) / "demo.db")
+        report, received = play(scenario, db if db is not None else Path(scratch) / "demo.db", port=port, hold=hold)
+    if serve:
+        return
     if as_json:
         body = report.as_json()
         body["events_received"] = {party: len(events) for party, events in sorted(received.items())}
@@ -109,6 +118,41 @@ def demo(
     render(report, Console())
     Console().print("events pushed to each party: " + ", ".join(
         f"{party} {len(events)}" for party, events in sorted(received.items())))
+
+
+def _serve_console(scenario: Any, render: Any) -> Any:
+    """The `hold` of `demo --serve`: print the report, the console's address and a sign-in link
+    per party, move the clock on in real time, and wait for Ctrl-C (or SIGTERM)."""
+    import signal
+    import threading
+
+    from .sim.live import run_on
+
+    def hold(server: Any, report: Any, received: dict[str, list[Any]]) -> None:
+        console = Console()
+        render(report, console)
+        console.print("events pushed to each party: " + ", ".join(
+            f"{party} {len(events)}" for party, events in sorted(received.items())))
+        lines = [f"console: {server.url}/  (local mode: this machine only)"]
+        for party in scenario.parties:
+            label = f"{party.name} ({party.id})" if party.name else party.id
+            lines.append(f"sign in as {label}: {server.url}/#token={server.token(party.id)}")
+        lines.append("the server keeps running (its clock now moves in real time); Ctrl-C stops it")
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+        stop = threading.Event()
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        run_on(server.clock, stop)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            signal.signal(signal.SIGTERM, previous)
+
+    return hold
 
 
 @db_app.command("upgrade")

@@ -1,5 +1,5 @@
 """The FastAPI application: /dss/v1 (the F3548 DSS), /uss/v1 (F3548 USS API for what this
-service manages), /v1 (the party API), one error table, offline docs at /docs."""
+service manages), /v1 (the party API), one error table, offline docs at /docs, the map console at /."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ..engine.tactical import Protection
 from ..store import Database, sqlite_url
 from . import errors
 from .auth import TokenVerifier, load_keys, local_signing_key
+from .console import install_console
 from .docs import install_offline_docs
 from .limits import install_limits
 from .openapi import install_openapi
@@ -107,4 +108,5 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
         app.include_router(module.router)
     install_openapi(app)
     install_offline_docs(app)
+    install_console(app)
     return app

@@ -67,6 +67,9 @@ ERRORS: dict[str, tuple[int, ...]] = {
     "notifyConstraintDetailsChanged": (),
     # /v1
     "v1PutDeclaration": (404, 409),
+    "v1DryRunDeclaration": (404, 409),
+    "v1Airspace": (),
+    "v1ListTracks": (),
     "v1WithdrawDeclaration": (404, 409),
     "v1ListDeclarations": (),
     "v1GetDeclaration": (404,),

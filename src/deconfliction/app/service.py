@@ -151,6 +151,15 @@ class App:
         self._tell_usss(outcome.result.declaration, outcome.subscribers, withdrawn=False)
         return outcome.result
 
+    async def dry_run(self, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple,
+                      priority: int = 0, purpose: str = "", version: int | None = None) -> DeclarationOutcome:
+        """What `declare` would answer now, with nothing written (see `usecases.dry_run`)."""
+        await self.writer.settled()
+        with self.writer.reading() as state:
+            return usecases.dry_run(state, party=party, declaration_id=declaration_id, kind=kind, volumes=volumes,
+                                    priority=priority, purpose=purpose, version=version, now_s=self.clock.now_s(),
+                                    rules=self.rules, tokens=self.tokens)
+
     async def withdraw(self, *, party: str, declaration_id: str, version: int) -> None:
         outcome = await self.writer.write(lambda state, now_s: usecases.withdraw(
             state, party=party, declaration_id=declaration_id, version=version, now_s=now_s))

@@ -30,6 +30,9 @@ class TrackMonitor:
     party_of: dict[str, str] = field(default_factory=dict)
     last_reason: dict[str, NonconformanceReason | None] = field(default_factory=dict)
     alerted: set[tuple[str, str]] = field(default_factory=set)
+    current: dict[tuple[str, str], Alert] = field(default_factory=dict)
+    """Every pair of different parties' tracks predicted to lose separation now or within the
+    look-ahead, as of the last observation (what a console highlights)."""
 
     def observe(self, state: State, party: str, states: list[TrackState]) -> tuple[list[Nonconformance], list[Alert]]:
         """Take a party's states: the nonconformance transitions they show, and the new
@@ -70,7 +73,7 @@ class TrackMonitor:
             trk_deg=np.array([r.trk_deg for r in rows]), vs_mps=np.array([r.vs_mps for r in rows]))
         found = detect_conflicts(traffic, self.protection)
         losses = {(int(a), int(b)) for a, b in zip(found.los_a, found.los_b, strict=True)}
-        current: set[tuple[str, str]] = set()
+        current: dict[tuple[str, str], Alert] = {}
         fresh: list[Alert] = []
         for k in range(len(found)):
             a, b = int(found.a[k]), int(found.b[k])
@@ -78,8 +81,9 @@ class TrackMonitor:
             if pa == pb:
                 continue  # a party separates its own aircraft
             pair = (ids[a], ids[b])
-            current.add(pair)
+            current[pair] = Alert(pair, (pa, pb), float(found.tcpa_s[k]), float(found.dcpa_m[k]), (a, b) in losses)
             if pair not in self.alerted:
-                fresh.append(Alert(pair, (pa, pb), float(found.tcpa_s[k]), float(found.dcpa_m[k]), (a, b) in losses))
-        self.alerted = current  # a pair that cleared alerts again if it closes in again
+                fresh.append(current[pair])
+        self.alerted = set(current)  # a pair that cleared alerts again if it closes in again
+        self.current = current
         return fresh

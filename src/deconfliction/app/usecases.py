@@ -230,6 +230,16 @@ def declare(state: State, *, party: str, declaration_id: str, kind: DeclarationK
     return Outcome(change, replace(outcome, created=current is None, subscribers=subscribers), subscribers)
 
 
+def dry_run(state: State, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple[Volume4D, ...],
+            priority: int, purpose: str, version: int | None, now_s: float, rules: Rules, tokens: Tokens
+            ) -> DeclarationOutcome:
+    """What `declare` with these arguments would answer now (conflicts, the notice rule, the
+    notices it would send, advice), with nothing applied: the decision's change is discarded, so
+    no row, ledger entry or event comes of it. Refuses what `declare` refuses."""
+    return declare(state, party=party, declaration_id=declaration_id, kind=kind, volumes=volumes, priority=priority,
+                   purpose=purpose, version=version, now_s=now_s, rules=rules, tokens=tokens).result
+
+
 def _own_subscription(state: State, current: Declaration | None, party: str, kind: DeclarationKind,
                       volumes: tuple[Volume4D, ...], *, now_s: float, tokens: Tokens) -> Subscription | None:
     """An operation declared over /v1 is, to F3548 USSs, an intent this service manages with an
@@ -432,6 +442,6 @@ def delivered(state: State, *, party: str, notice_ids: Iterable[str], now_s: flo
 
 __all__ = [
     "DeclarationOutcome", "Rules", "acknowledge", "acknowledge_about", "advice_in_force", "alert", "declare",
-    "delivered", "escalate", "hotline_effects", "own_declaration_view", "register_party", "report_nonconformance",
+    "delivered", "dry_run", "escalate", "hotline_effects", "own_declaration_view", "register_party", "report_nonconformance",
     "set_webhook", "withdraw", "withdrawal_effects",
 ]

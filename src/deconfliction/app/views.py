@@ -70,3 +70,17 @@ def others_declaration_view(state: State, viewer: str, d: Declaration) -> dict[s
 def conflict_view(conflict: Any) -> dict[str, Any]:
     return {"a": conflict.a, "b": conflict.b, "a_version": conflict.a_version, "b_version": conflict.b_version,
             "volumes": [[v.i, v.j] for v in conflict.volumes], "overlaps": overlaps_json(conflict)}
+
+
+def others_in_view(state: State, viewer: str) -> list[dict[str, Any]]:
+    """Every other party's declaration that touches one of `viewer`'s, each as
+    `others_declaration_view` shows it (the extent inside the viewer's own), sorted by id."""
+    seen: dict[str, Declaration] = {}
+    for mine in state.declarations:
+        if mine.party != viewer:
+            continue
+        for other in state.declarations.candidates(mine):
+            if other.party != viewer and can_conflict(mine, other):
+                seen.setdefault(other.id, other)
+    views = (others_declaration_view(state, viewer, seen[k]) for k in sorted(seen))
+    return [v for v in views if v is not None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,13 +116,21 @@ class _Listener:
                     time.sleep(0.05)  # a read timeout between events: reconnect from the last one
 
 
-def play(scenario: Scenario, db: Path) -> tuple[ReplayReport, dict[str, list[dict[str, Any]]]]:
-    """Play the scenario against a live server; the report, and the events each party received."""
+Hold = Callable[[LiveServer, ReplayReport, dict[str, list[dict[str, Any]]]], None]
+
+
+def play(scenario: Scenario, db: Path, *, port: int | None = None,
+         hold: Hold | None = None) -> tuple[ReplayReport, dict[str, list[dict[str, Any]]]]:
+    """Play the scenario against a live server; the report, and the events each party received.
+
+    `hold`, when given, is called with the server still running once the report is built (the
+    server stops when it returns): `demo --serve` keeps it for the console."""
     events = timeline(scenario)
     clock = ManualClock(events[0][0] if events else time.time())
     rules = scenario.rules
-    with live_server(db, clock, min_notice=f"PT{rules.min_notice_s:g}S", ack_deadline=f"PT{rules.ack_deadline_s:g}S",
-                     v1_max_area_km2=1e6) as server, httpx.Client(base_url=server.url, timeout=10) as http:
+    with live_server(db, clock, port=port, min_notice=f"PT{rules.min_notice_s:g}S",
+                     ack_deadline=f"PT{rules.ack_deadline_s:g}S", v1_max_area_km2=1e6) as server, \
+            httpx.Client(base_url=server.url, timeout=10) as http:
         tokens = {p.id: server.token(p.id) for p in scenario.parties}
         listeners = {p: _Listener(server.url, t) for p, t in tokens.items()}
         threads = [threading.Thread(target=li.run, daemon=True) for li in listeners.values()]
@@ -160,7 +168,23 @@ def play(scenario: Scenario, db: Path) -> tuple[ReplayReport, dict[str, list[dic
         for t in threads:
             t.join(timeout=3)
         report = report_of(server.core, scenario, [], acks, escalations, strays, clock.now_s())
-        return report, {p: li.events for p, li in listeners.items()}
+        received = {p: li.events for p, li in listeners.items()}
+        if hold is not None:
+            hold(server, report, received)
+        return report, received
+
+
+def run_on(clock: ManualClock, stop: threading.Event, every_s: float = 0.2) -> threading.Thread:
+    """Move a fast-time clock on at the speed of real time from where it stands, until `stop`:
+    after a replay the server's deadlines and the console's countdowns run as they would live."""
+    def tick() -> None:
+        start_s, start = clock.now_s(), time.monotonic()
+        while not stop.wait(every_s):
+            clock.set(start_s + time.monotonic() - start)
+
+    thread = threading.Thread(target=tick, name="clock", daemon=True)
+    thread.start()
+    return thread
 
 
 def _party_of(scenario: Scenario, track: ScenarioTrack) -> str:

@@ -13,13 +13,16 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from ...app.delivery import event_json, notice_ids
+from ...app.track_view import Neighbourhood, visible_tracks
 from ...app.usecases import DeclarationOutcome
 from ...app.views import (
     conflict_view,
     disclosure,
     notice_view,
     others_declaration_view,
+    others_in_view,
     own_declaration_view,
+    when,
 )
 from ...engine.f3548 import Caller
 from ...errors import InvalidInput, NotFound
@@ -65,6 +68,16 @@ async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, 
     return JSONResponse(_outcome_json(outcome, caller.party), status_code=201 if outcome.created else 200)
 
 
+@router.post("/declarations/{declaration_id}/dry-run", operation_id="v1DryRunDeclaration")
+async def dry_run(declaration_id: DeclarationId, body: DeclarationBody, core: Core, caller: Declarer) -> JSONResponse:
+    """What PUT with this body would answer now (same shape: conflicts, late_notice, the notices it
+    would send, advice), with nothing stored, logged or notified. Refuses what PUT refuses."""
+    volumes = await off_loop_if_heavy(body.parsed_volumes, vertex_count(body.volumes))
+    outcome = await core.dry_run(party=caller.party, declaration_id=declaration_id, kind=body.declaration_kind,
+                                 volumes=volumes, priority=body.priority, purpose=body.purpose, version=body.version)
+    return JSONResponse({**_outcome_json(outcome, caller.party), "dry_run": True})
+
+
 @router.delete("/declarations/{declaration_id}", operation_id="v1WithdrawDeclaration")
 async def withdraw(declaration_id: DeclarationId, core: Core, caller: Declarer,
                    version: Annotated[int, Query(ge=1, le=INT64_MAX)]) -> JSONResponse:
@@ -104,6 +117,25 @@ async def list_conflicts(core: Core, caller: Reader) -> JSONResponse:
                 for c in state.declarations.conflicts_of(d):
                     found.setdefault(c.key, c)
     return JSONResponse({"conflicts": [conflict_view(found[k]) for k in sorted(found)]})
+
+
+@router.get("/airspace", operation_id="v1Airspace")
+async def airspace(core: Core, caller: Reader) -> JSONResponse:
+    """What the caller may see of the airspace, for a map: its own declarations in full, every
+    other party's declaration that touches one of its own as the extent inside its own (never
+    more, never the purpose), the conflicts its declarations are in, and the server's time."""
+    await core.writer.settled()
+    with core.writer.reading() as state:
+        mine = sorted((d for d in state.declarations if d.party == caller.party), key=lambda d: d.id)
+        found: dict[tuple[str, str], Any] = {}
+        for d in mine:
+            for c in state.declarations.conflicts_of(d):
+                found.setdefault(c.key, c)
+        body = {"now": when(core.clock.now_s()), "party": caller.party,
+                "declarations": [own_declaration_view(d) for d in mine],
+                "others": others_in_view(state, caller.party),
+                "conflicts": [conflict_view(found[k]) for k in sorted(found)]}
+    return JSONResponse(body)
 
 
 _STATES = {"open": (NoticeState.SENT, NoticeState.ESCALATED), "acknowledged": (NoticeState.ACKNOWLEDGED,),
@@ -209,6 +241,18 @@ async def post_tracks(body: TracksBody, core: Core, caller: Declarer) -> JSONRes
         "alerts": [{"tracks": list(a.tracks), "tcpa_s": a.tcpa_s, "dcpa_m": a.dcpa_m, "loss_of_separation": a.loss_now}
                    for a in observed.alerts if caller.party in a.parties],
     })
+
+
+@router.get("/tracks", operation_id="v1ListTracks")
+async def list_tracks(core: Core, caller: Reader) -> JSONResponse:
+    """The latest state of each live track the caller may see, as parallel columns: its own, and
+    another party's while near one of its declarations (the nearby radius and window) or in a
+    predicted loss of separation with one of its tracks. `nonconforming` is 1 when the track
+    left its operation's volumes; `alert` is 1 for a predicted loss of separation, 2 for one now."""
+    around = Neighbourhood(core.rules.nearby_m, core.rules.nearby_s)
+    with core.writer.reading() as state:
+        columns = visible_tracks(state, core.monitor, caller.party, around)
+    return JSONResponse({"now": when(core.clock.now_s()), "count": len(columns["id"]), "tracks": columns})
 
 
 @router.get("/ledger", operation_id="v1Ledger", response_class=StreamingResponse)
