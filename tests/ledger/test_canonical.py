@@ -70,6 +70,14 @@ def test_numbers_follow_appendix_b(bits, text):
     assert float(text) == value
 
 
+@pytest.mark.parametrize(("value", "text"), [
+    (1e16, "10000000000000000"), (1e-5, "0.00001"), (1e-7, "1e-7"), (123.0, "123"), (0.1, "0.1"),
+    (-1.5, "-1.5"), (1e-4, "0.0001"), (-0.0, "0"), (5e-7, "5e-7"), (1.5e21, "1.5e+21"),
+])
+def test_numbers_on_both_sides_of_the_notation_switches(value, text):
+    assert format_number(value) == text
+
+
 @pytest.mark.parametrize("bits", NOT_NUMBERS)
 def test_nan_and_infinities_are_refused_with_the_place(bits):
     with pytest.raises(InvalidInput) as caught:
@@ -212,7 +220,7 @@ def test_numbers_match_node_on_random_doubles():
         if math.isfinite(value):
             values.append(value)
     # plus doubles near the format boundaries (1e-7, 1e21) and small integers
-    for e in (-7, -6, 20, 21, 22):
+    for e in (-7, -6, -5, -4, 15, 16, 17, 20, 21, 22):  # ECMAScript's and repr's switches
         base = 10.0 ** e
         values += [base, math.nextafter(base, 0), math.nextafter(base, math.inf), -base]
     values += [rng.uniform(-1e6, 1e6) for _ in range(2_000)] + [float(i) for i in range(-50, 50)]
