@@ -210,13 +210,12 @@ class MerkleTree:
         height = 0
         # A new complete subtree of height h+1 closes while the count is even at height h.
         while count & 1 == 0:
-            level = levels[height]
-            right = level[-HASH_SIZE:]
-            left = level[-2 * HASH_SIZE:-HASH_SIZE]
+            # the last two nodes of this level, left then right, are the new node's children
+            pair = levels[height][-2 * HASH_SIZE:]
             height += 1
             if height == len(levels):
                 levels.append(bytearray())
-            levels[height] += node_hash(bytes(left), bytes(right))
+            levels[height] += hashlib.sha256(_NODE_PREFIX + pair).digest()
             count >>= 1
         return index
 
