@@ -247,6 +247,8 @@ def test_a_tree_built_one_leaf_at_a_time_answers_for_every_earlier_size():
         assert len(tree) == n and tree.leaf(n - 1) == h
         assert tree.root() == root_hash(HASHES[:n])
     assert [tree.root(n) for n in range(N_MAX + 1)] == [root_hash(HASHES[:n]) for n in range(N_MAX + 1)]
+    # every complete subtree once: sum of floor(n / 2**h) over the levels = 2n - popcount(n)
+    assert tree.nbytes == 32 * (2 * N_MAX - bin(N_MAX).count("1"))
 
 
 def test_bad_arguments_are_refused():

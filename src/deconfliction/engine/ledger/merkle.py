@@ -199,6 +199,11 @@ class MerkleTree:
     def __len__(self) -> int:
         return self._size
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of hashes held (about 64 a leaf)."""
+        return sum(len(level) for level in self._levels)
+
     def append(self, leaf: bytes) -> int:
         """Add a leaf hash (see `leaf_hash`); return its index."""
         if len(leaf) != HASH_SIZE:
