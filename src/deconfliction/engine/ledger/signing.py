@@ -41,6 +41,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -289,7 +290,7 @@ def sign_tree_head(key: Ed25519PrivateKey, *, tree_size: int, root_hash: bytes,
 
 
 def verify_consistency_between(
-    old: SignedTreeHead, new: SignedTreeHead, proof: list[bytes], key: Ed25519PublicKey
+    old: SignedTreeHead, new: SignedTreeHead, proof: Sequence[bytes], key: Ed25519PublicKey
 ) -> bool:
     """Both heads signed by the log's key and `new` extends `old` (RFC 9162 2.1.4.2): what a party
     checks for each new head it sees against the last it kept."""
