@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     max_connections: int = Field(1000, ge=1, le=100_000)
     """Connections served at once; requests beyond answer 503."""
     max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024)
+    log_key: Path | None = None
+    """PEM file of the Ed25519 key that signs the transparency log's tree heads (default: one
+    made in the data directory on first start)."""
     uss_token_url: str | None = None
     """OAuth 2.0 token endpoint (client credentials) for the access tokens this service presents
     when it notifies USSs of the declarations it manages (F3548 USS API). Unset: USSs are not

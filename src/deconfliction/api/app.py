@@ -17,7 +17,7 @@ from ..config import LOCAL_ISSUER, Settings
 from ..engine.tactical import Protection
 from ..store import Database, sqlite_url
 from . import errors
-from .auth import TokenVerifier, load_keys, local_signing_key
+from .auth import TokenVerifier, load_keys, local_signing_key, log_signing_key
 from .console import install_console
 from .docs import install_offline_docs
 from .limits import install_limits
@@ -61,6 +61,7 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
     Raises InvalidInput before anything starts when trust is not configured (see Settings.check_trust).
     """
     verifier = verifier_for(settings)
+    log_key = log_signing_key(settings.log_key, settings.key_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,7 +72,7 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
         db = database or open_database(settings)
         core = App(db, clock or SystemClock(), rules=rules_of(settings), dss_rules=rules_of(settings, door="dss"),
                    protection=Protection(settings.rpz_m, settings.hpz_m, settings.lookahead_s),
-                   base_url=settings.base_url)
+                   base_url=settings.base_url, log_key=log_key)
         app.state.core = core
         # What was loaded lives as long as the process: keep it out of every future collection.
         gc.collect()

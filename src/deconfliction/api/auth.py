@@ -130,6 +130,35 @@ def local_signing_key(key_dir: Path, *, create: bool) -> Any:
     return key
 
 
+LOG_KEY_FILE = "log-signing-key.pem"
+
+
+def log_signing_key(path: Path | None, key_dir: Path) -> Any:
+    """The Ed25519 key this server signs its transparency log's tree heads with: the PEM file
+    `path` when given, else one made on first use in the data directory (mode 0600). Its public
+    half is served at GET /v1/ledger/key; parties keep it with the heads they were shown."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    if path is not None:
+        try:
+            key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+        except (OSError, ValueError) as error:
+            raise InvalidInput("log_key", f"{path}: {error}") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise InvalidInput("log_key", f"{path} holds a {type(key).__name__}, not an Ed25519 private key")
+        return key
+    made = Path(key_dir) / LOG_KEY_FILE
+    if made.is_file():
+        return serialization.load_pem_private_key(made.read_bytes(), password=None)
+    key = Ed25519PrivateKey.generate()
+    made.parent.mkdir(parents=True, exist_ok=True)
+    made.touch(mode=0o600)
+    made.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return key
+
+
 def mint_token(key: Any, *, party: str, scopes: Sequence[str], issuer: str, audience: str,
                ttl_s: float = 12 * 3600) -> str:
     now = int(time.time())

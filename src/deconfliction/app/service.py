@@ -8,13 +8,16 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
-from functools import partial
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Protocol, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..clock import Clock
 from ..engine.f3548 import Caller, Outcome, RandomTokens, Tokens
 from ..engine.f3548.subscriptions import expire_subscriptions
+from ..engine.ledger.signing import Receipt
 from ..engine.state import Change, State
 from ..engine.tactical import Protection
 from ..model import (
@@ -28,11 +31,12 @@ from ..model import (
     SubscriberToNotify,
     TrackState,
 )
-from ..store import Database, repo
+from ..store import Database, ledger_repo, repo
 from . import usecases
 from .delivery import Broker, WebhookSender, notice_ids
 from .records import f3548_payload
 from .tracks import Alert, TrackMonitor
+from .transparency import TransparencyLog
 from .usecases import DeclarationOutcome, Rules
 from .writer import Writer
 
@@ -61,7 +65,8 @@ class TracksOutcome:
 
 class App:
     def __init__(self, db: Database, clock: Clock, *, rules: Rules | None = None, dss_rules: Rules | None = None,
-                 tokens: Tokens | None = None, protection: Protection | None = None, base_url: str = "") -> None:
+                 tokens: Tokens | None = None, protection: Protection | None = None, base_url: str = "",
+                 log_key: Ed25519PrivateKey | None = None) -> None:
         self.db = db
         self.base_url = base_url  # where USSs reach this service's /uss/v1
         self.clock = clock
@@ -70,6 +75,11 @@ class App:
         self.tokens: Tokens = tokens or RandomTokens()
         self.broker = Broker()
         self.writer = Writer(db, clock, on_commit=self._published)
+        self.log: TransparencyLog | None = None
+        if log_key is not None:
+            with db.read() as connection:
+                self.log = TransparencyLog(log_key, ledger_repo.hashes(connection))
+            self.writer.on_ledger = self.log.appended
         self.monitor = TrackMonitor(protection or Protection())
         self.webhooks: WebhookSender | None = None
         self.uss_notifications: UssNotifications | None = None
@@ -145,11 +155,15 @@ class App:
     async def declare(self, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple,
                       priority: int = 0, purpose: str = "", version: int | None = None,
                       rules: Rules | None = None) -> DeclarationOutcome:
-        outcome = await self.writer.write(lambda state, now_s: usecases.declare(
+        outcome, seqs = await self.writer.write_logged(lambda state, now_s: usecases.declare(
             state, party=party, declaration_id=declaration_id, kind=kind, volumes=volumes, priority=priority,
             purpose=purpose, version=version, now_s=now_s, rules=rules or self.rules, tokens=self.tokens))
         self._tell_usss(outcome.result.declaration, outcome.subscribers, withdrawn=False)
-        return outcome.result
+        return replace(outcome.result, receipt=self.receipt(seqs))
+
+    def receipt(self, seqs: tuple[int, ...]) -> Receipt | None:
+        """The receipt of a write's last ledger entry (None: no log, or the write logged nothing)."""
+        return self.log.receipt(seqs[-1]) if self.log is not None and seqs else None
 
     async def dry_run(self, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple,
                       priority: int = 0, purpose: str = "", version: int | None = None) -> DeclarationOutcome:
@@ -160,10 +174,11 @@ class App:
                                     priority=priority, purpose=purpose, version=version, now_s=self.clock.now_s(),
                                     rules=self.rules, tokens=self.tokens)
 
-    async def withdraw(self, *, party: str, declaration_id: str, version: int) -> None:
-        outcome = await self.writer.write(lambda state, now_s: usecases.withdraw(
+    async def withdraw(self, *, party: str, declaration_id: str, version: int) -> Receipt | None:
+        outcome, seqs = await self.writer.write_logged(lambda state, now_s: usecases.withdraw(
             state, party=party, declaration_id=declaration_id, version=version, now_s=now_s))
         self._tell_usss(outcome.result, outcome.subscribers, withdrawn=True)
+        return self.receipt(seqs)
 
     def _tell_usss(self, declaration: Declaration, subscribers: tuple[SubscriberToNotify, ...], *,
                    withdrawn: bool) -> None:
@@ -175,11 +190,18 @@ class App:
                 self.uss_notifications.tell(declaration, others, withdrawn=withdrawn, state=state)
 
     async def acknowledge(self, *, party: str, notice_id: str, declaration_id: str, version: int) -> Notice:
-        outcome = await self.writer.write(lambda state, now_s: usecases.acknowledge(
+        notice, _ = await self.acknowledge_logged(party=party, notice_id=notice_id, declaration_id=declaration_id,
+                                                  version=version)
+        return notice
+
+    async def acknowledge_logged(self, *, party: str, notice_id: str, declaration_id: str, version: int
+                                 ) -> tuple[Notice, Receipt | None]:
+        """`acknowledge`, with the receipt of the acknowledgement's ledger entry."""
+        outcome, seqs = await self.writer.write_logged(lambda state, now_s: usecases.acknowledge(
             state, party=party, notice_id=notice_id, declaration_id=declaration_id, version=version, now_s=now_s))
         if isinstance(outcome.result, Exception):
             raise outcome.result
-        return outcome.result
+        return outcome.result, self.receipt(seqs)
 
     async def acknowledge_about(self, *, party: str, declaration_id: str, version: int | None) -> list[Notice]:
         outcome = await self.writer.write(lambda state, now_s: usecases.acknowledge_about(

@@ -25,6 +25,7 @@ from ..engine.hotline import (
     nonconformance_notices,
     superseded_by,
 )
+from ..engine.ledger.signing import Receipt
 from ..engine.state import Change, State
 from ..engine.strategic import advise, late_notice, yielding_side
 from ..errors import InvalidInput, NotFound, PermissionDenied, PriorityConflict, VersionMismatch
@@ -89,6 +90,7 @@ class DeclarationOutcome:
     created: bool = True
     unchanged: bool = False  # an idempotent retry: nothing was written
     subscribers: tuple[SubscriberToNotify, ...] = field(default=())
+    receipt: Receipt | None = None  # for the write's last ledger entry, once committed (transparency log)
 
 
 def _event(party: str, kind: EventKind, at_s: float, payload: dict[str, object], deadline_s: float | None = None) -> Event:

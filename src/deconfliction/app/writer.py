@@ -28,7 +28,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from sqlalchemy import Connection
@@ -47,13 +47,16 @@ CHECKPOINT_EVERY_S = 0.5
 class _Pending:
     at_s: float
     change: Change
+    seqs: list[int] = field(default_factory=list)  # its ledger entries, filled in by the commit
 
 
 class Writer:
-    def __init__(self, db: Database, clock: Clock, *, on_commit: Callable[[Change], None] | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, *, on_commit: Callable[[Change], None] | None = None,
+                 on_ledger: Callable[[list[tuple[int, str]]], None] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.on_commit = on_commit
+        self.on_ledger = on_ledger  # told each batch's new ledger entries (seq, hash) before it is answered
         self._lock = threading.Lock()
         self._pending: list[_Pending] = []
         self._batch: asyncio.Future[None] | None = None  # the writes decided since the last commit began
@@ -99,11 +102,17 @@ class Writer:
 
     async def write(self, decide: Callable[[State, float], Outcome[T]]) -> Outcome[T]:
         """Decide and apply now; answer once committed. A decision that raises leaves no trace."""
+        outcome, _ = await self.write_logged(decide)
+        return outcome
+
+    async def write_logged(self, decide: Callable[[State, float], Outcome[T]]) -> tuple[Outcome[T], tuple[int, ...]]:
+        """`write`, also giving the sequence numbers of the ledger entries the write made."""
         with self._lock:
             outcome, now_s = self._decide(decide)
             if outcome.change.empty:
-                return outcome
-            self._pending.append(_Pending(now_s, outcome.change))
+                return outcome, ()
+            pending = _Pending(now_s, outcome.change)
+            self._pending.append(pending)
             if self._batch is None:
                 self._batch = asyncio.get_running_loop().create_future()
                 if self._committing is None:
@@ -111,7 +120,7 @@ class Writer:
             batch = self._batch
         # shielded: a cancelled caller must not cancel the batch its neighbours wait on
         await asyncio.shield(batch)
-        return outcome
+        return outcome, tuple(pending.seqs)
 
     def _flush(self) -> None:
         """Hand the pending batch to the committer (on the event loop, one batch at a time)."""
@@ -123,21 +132,24 @@ class Writer:
             self._committing = batch
         if self._committer is None:
             try:
-                change = self._commit(pending)
+                committed = self._commit(pending)
             except Exception as exc:
                 self._failed(batch, exc)
             else:
-                self._committed(batch, change)
+                self._committed(batch, committed)
             return
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._committer, self._commit, pending)
         future.add_done_callback(lambda done: self._committed(batch, done.result()) if done.exception() is None
                                  else self._failed(batch, done.exception()))
 
-    def _committed(self, batch: asyncio.Future[None], change: Change) -> None:
+    def _committed(self, batch: asyncio.Future[None], committed: tuple[Change, list[tuple[int, str]]]) -> None:
+        change, entries = committed
         with self._lock:
             self._committing = None
             more = self._batch is not None
+        if self.on_ledger is not None and entries:
+            self.on_ledger(entries)
         if not batch.done():
             batch.set_result(None)
         if self.on_commit is not None:
@@ -158,14 +170,18 @@ class Writer:
             if failed is not None and not failed.done():
                 failed.set_exception(error)
 
-    def _commit(self, pending: list[_Pending]) -> Change:
+    def _commit(self, pending: list[_Pending]) -> tuple[Change, list[tuple[int, str]]]:
         change = net_change(p.change for p in pending)
         records = [(p.at_s, r.actor, r.kind, r.payload) for p in pending for r in p.change.ledger]
         with self.db.write() as connection:
             self._no_autocheckpoint(connection)
             repo.write(connection, change)
-            repo.append_ledger(connection, records)
-        return change
+            entries = repo.append_ledger(connection, records)
+        position = 0
+        for p in pending:  # each write's own entries, in the order its records were appended
+            p.seqs.extend(seq for seq, _ in entries[position:position + len(p.change.ledger)])
+            position += len(p.change.ledger)
+        return change, entries
 
     def _no_autocheckpoint(self, connection: Connection) -> None:
         """Turn SQLite's in-commit checkpoint off, once per pooled connection (ours runs apart)."""

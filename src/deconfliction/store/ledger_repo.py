@@ -53,10 +53,11 @@ def append(connection: Connection, *, at_s: float, actor: str, kind: str, payloa
     return entry
 
 
-def append_many(connection: Connection, records: list[tuple[float, str, str, dict[str, Any]]]) -> None:
-    """Append (at_s, actor, kind, payload) records in order, reading the head once."""
+def append_many(connection: Connection, records: list[tuple[float, str, str, dict[str, Any]]]) -> list[tuple[int, str]]:
+    """Append (at_s, actor, kind, payload) records in order, reading the head once; the new
+    entries' (seq, hash)."""
     if not records:
-        return
+        return []
     current = head(connection)
     was_empty = current is None
     rows = []
@@ -68,6 +69,12 @@ def append_many(connection: Connection, records: list[tuple[float, str, str, dic
     executemany(connection, _INSERT, rows)
     assert current is not None
     executemany(connection, _NEW_HEAD if was_empty else _MOVE_HEAD, [current])
+    return [(row[0], row[6]) for row in rows]
+
+
+def hashes(connection: Connection) -> list[str]:
+    """Every entry's hash, in seq order (the transparency log's leaves)."""
+    return [str(row[0]) for row in connection.exec_driver_sql("SELECT hash FROM ledger ORDER BY seq")]
 
 
 def entries(connection: Connection) -> Iterator[LedgerEntry]:

@@ -159,8 +159,8 @@ def write(connection: Connection, change: Change) -> None:
         for e in change.events])
 
 
-def append_ledger(connection: Connection, records: list[tuple[float, str, str, dict[str, Any]]]) -> None:
-    ledger_repo.append_many(connection, records)
+def append_ledger(connection: Connection, records: list[tuple[float, str, str, dict[str, Any]]]) -> list[tuple[int, str]]:
+    return ledger_repo.append_many(connection, records)
 
 
 def events_after(connection: Connection, party: str, after_seq: int, limit: int = 1000) -> list[Event]:

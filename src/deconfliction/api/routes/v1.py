@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from ...app.delivery import event_json, notice_ids
 from ...app.track_view import Neighbourhood, visible_tracks
+from ...app.transparency import TransparencyLog
 from ...app.usecases import DeclarationOutcome
 from ...app.views import (
     conflict_view,
@@ -25,6 +26,7 @@ from ...app.views import (
     when,
 )
 from ...engine.f3548 import Caller
+from ...engine.ledger.signing import Receipt
 from ...errors import InvalidInput, NotFound
 from ...model import Event, NoticeState
 from ...store import ledger_repo
@@ -54,7 +56,14 @@ def _outcome_json(outcome: DeclarationOutcome, party: str) -> dict[str, Any]:
         # advice is for the party that should give way: each sees the advice about its own declarations
         "advice": [{"id": a.declaration_id, "delay_s": a.delay_s, "altitude_shift_m": a.altitude_shift_m}
                    for a in outcome.advice if a.declaration_id == outcome.declaration.id],
+        "receipt": _receipt_json(outcome.receipt),
     }
+
+
+def _receipt_json(receipt: Receipt | None) -> dict[str, Any] | None:
+    """Where the write's last ledger entry sits in the transparency log (null: it logged nothing,
+    as an idempotent retry)."""
+    return None if receipt is None else receipt.as_json()
 
 
 @router.put("/declarations/{declaration_id}", operation_id="v1PutDeclaration")
@@ -81,8 +90,8 @@ async def dry_run(declaration_id: DeclarationId, body: DeclarationBody, core: Co
 @router.delete("/declarations/{declaration_id}", operation_id="v1WithdrawDeclaration")
 async def withdraw(declaration_id: DeclarationId, core: Core, caller: Declarer,
                    version: Annotated[int, Query(ge=1, le=INT64_MAX)]) -> JSONResponse:
-    await core.withdraw(party=caller.party, declaration_id=declaration_id, version=version)
-    return JSONResponse({"withdrawn": declaration_id, "version": version})
+    receipt = await core.withdraw(party=caller.party, declaration_id=declaration_id, version=version)
+    return JSONResponse({"withdrawn": declaration_id, "version": version, "receipt": _receipt_json(receipt)})
 
 
 @router.get("/declarations", operation_id="v1ListDeclarations")
@@ -158,9 +167,9 @@ async def list_notices(core: Core, caller: Reader,
 async def acknowledge(notice_id: Annotated[str, Path(max_length=512)], body: AcknowledgementBody, core: Core,
                       caller: Acknowledger) -> JSONResponse:
     """The read-back: the declaration and version the party saw. 409 when not current (logged)."""
-    notice = await core.acknowledge(party=caller.party, notice_id=notice_id, declaration_id=body.declaration,
-                                    version=body.version)
-    return JSONResponse({"notice": notice_view(notice, [])})
+    notice, receipt = await core.acknowledge_logged(party=caller.party, notice_id=notice_id,
+                                                    declaration_id=body.declaration, version=body.version)
+    return JSONResponse({"notice": notice_view(notice, []), "receipt": _receipt_json(receipt)})
 
 
 def _sse(event: Event) -> bytes:
@@ -272,3 +281,36 @@ async def verification(core: Core, caller: Inquirer) -> JSONResponse:
         result = ledger_repo.verify(connection)
     return JSONResponse({"ok": result.ok, "entries": result.entries, "head": result.head_hash,
                          "first_bad_seq": result.first_bad_seq, "reason": result.reason})
+
+
+def _log(core: Any) -> TransparencyLog:
+    if core.log is None:
+        raise NotFound("this server keeps no transparency log")
+    log: TransparencyLog = core.log
+    return log
+
+
+@router.get("/ledger/key", operation_id="v1LedgerKey")
+async def log_key(core: Core, caller: Reader) -> JSONResponse:
+    """The public key the transparency log's tree heads are signed with (Ed25519, base64url)."""
+    return JSONResponse(_log(core).key_json())
+
+
+@router.get("/ledger/tree-head", operation_id="v1LedgerTreeHead")
+async def tree_head(core: Core, caller: Reader) -> JSONResponse:
+    """The log's current signed tree head: size, RFC 9162 root hash, time, signature. Keep it:
+    each later head must be consistent with it (GET /v1/ledger/consistency)."""
+    await core.writer.settled()
+    return JSONResponse({"tree_head": _log(core).head().as_json()})
+
+
+@router.get("/ledger/consistency", operation_id="v1LedgerConsistency")
+async def consistency(core: Core, caller: Reader,
+                      from_: Annotated[int, Query(alias="from", ge=0, le=INT64_MAX, description="the earlier tree size")],
+                      to: Annotated[int, Query(ge=0, le=INT64_MAX, description="the later tree size")]) -> JSONResponse:
+    """RFC 9162 consistency proof that the log at size `to` extends the log at size `from`, and the
+    current signed tree head. 400 when the sizes are out of order or beyond the log."""
+    await core.writer.settled()
+    log = _log(core)
+    proof = log.consistency(from_, to)
+    return JSONResponse({"from": from_, "to": to, "proof": [h.hex() for h in proof], "tree_head": log.head().as_json()})
