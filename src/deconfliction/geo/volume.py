@@ -36,6 +36,14 @@ class Polygon:
     """A simple polygon with geodesic edges; vertices in either winding, not closed."""
 
     vertices: tuple[LatLng, ...]
+    # The hash, once computed: a polygon keys several geometry caches (geo/cache.py), each lookup
+    # hashes it, and hashing 10,000 vertices costs milliseconds of Python every time.
+    _hash: int | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(self.vertices))
+        return self._hash  # type: ignore[return-value]  # set just above
 
 
 @dataclass(frozen=True, slots=True)
