@@ -7,12 +7,18 @@ from cold caches: parse + validate it (`parse_volume4d`), its index box (`index.
 exact overlap test (`footprints_overlap`) against (a) a 100 km circle on its corner and (b) a copy
 of itself turned by 30 degrees (parsed beforehand, untimed): medians printed.
 
+Then crossing combs (`--comb-sizes`, tests/geo/heavy.py `comb`): two combs of n vertices, one
+upright and one transposed over it, every tooth crossing every other ((n / 4)^2 crossings), each
+within every input limit (parsed beforehand, untimed): the median time of the exact overlap test
+(`footprints_overlap`), of the overlap with its area (`volumes_overlap`, what a conflict
+records) and of the region shown to a party (`overlap_region`).
+
 Then the attack that used to block the server (2,000 and 20,000 vertices alternating between 60 N
 and 60 S): how long parsing takes to refuse it. Then a flood: `--flood` distinct heaviest
 polygons through every geometry cache (ring, box, planar shapes, convex hull); the caches'
 peak bytes (their own accounting) and the process RSS before and after.
 
-    .venv/bin/python bench/geo_cost.py
+    .venv/bin/python bench/geo_cost.py [--runs 5] [--comb-sizes 1000 2000 4000 10000] [--only-combs]
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ from deconfliction.geo import (
     footprints_overlap,
     index,
     matching,
+    overlap_region,
     parse_volume4d,
     plane,
+    volumes_overlap,
 )
 from deconfliction.geo import cache as geo_cache
-from tests.geo.heavy import alternating, heaviest, wire
+from tests.geo.heavy import alternating, comb, heaviest, wire
 
 MIB = 1024 * 1024
 
@@ -89,6 +97,24 @@ def timed_heaviest(runs: int) -> None:
               f"peak cache {max(peaks) / MIB:.2f} MiB)")
 
 
+def timed_combs(sizes: list[int], runs: int) -> None:
+    for n in sizes:
+        up, across = parse_volume4d(wire(comb(n))), parse_volume4d(wire(comb(n, transposed=True)))
+        tests = {"footprints_overlap": lambda: footprints_overlap(up.footprint, across.footprint),
+                 "volumes_overlap": lambda: volumes_overlap(up, across),
+                 "overlap_region": lambda: overlap_region(up.footprint, across.footprint)}
+        figures = []
+        for name, test in tests.items():
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                found = test()
+                times.append(time.perf_counter() - t0)
+                assert found
+            figures.append(f"{name} {1e3 * statistics.median(times):7.1f} ms")
+        print(f"  {n:>6,} vertices: " + ", ".join(figures) + f" (median of {runs})", flush=True)
+
+
 def timed_attack(runs: int) -> None:
     for n in (2_000, 20_000):
         body = wire(alternating(n))
@@ -126,7 +152,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--flood", type=int, default=60, help="distinct heaviest polygons pushed through the caches")
+    parser.add_argument("--comb-sizes", type=int, nargs="*", default=[1_000, 2_000, 4_000, 10_000])
+    parser.add_argument("--only-combs", action="store_true", help="measure the crossing combs only")
     args = parser.parse_args()
+    print(f"crossing combs (upright x transposed, (n / 4)^2 crossings), load {os.getloadavg()[0]:.1f}:")
+    timed_combs(args.comb_sizes, args.runs)
+    if args.only_combs:
+        return
     print("heaviest accepted polygon (10,000 vertices, ~1,990 km from its centre, ~19,800 km perimeter):")
     timed_heaviest(args.runs)
     print("the attack (60 N / 60 S zigzag):")

@@ -8,11 +8,19 @@ Starts `deconfliction serve` (as live_bench.py does) and measures:
      10,000-vertex polygon spread as far as the geometry allows (refused for its area, but parsed
      first). Each is sent alone, `--repeat` times; the figure is the median of the server's CPU
      time per request (from /proc) and of the wall time. Goal: about 100 ms at most.
+  c. crossing combs (`--comb-sizes`, 1,000 to 10,000 vertices; tests/geo/heavy.py `comb`): the
+     longest teeth the 20,000 km perimeter allows, one comb upright, the other transposed over it,
+     so that every tooth crosses every other ((n / 4)^2 crossings). Over /dss/v1, USS A writes the
+     upright one, then USS B the transposed one with A's OVN in its key (exact 4D matching, the
+     key check, subscribers); over /v1, party A declares the upright one, then party B the
+     transposed one (a conflict: its area, notices, advice). Each pair lands apart from the others;
+     the figures are medians of `--repeat` pairs of the server's CPU time per request.
   b. small requests while heavy ones arrive: `--small-clients` clients query a small area in a
      closed loop while one client sends the heaviest accepted intent (updates of it) back to back;
      the figure is the small requests' p50/p99 latency. Goal: p99 under 50 ms.
 
-    .venv/bin/python bench/hostile_bench.py [--repeat 5] [--seconds 10] [--small-clients 4]
+    .venv/bin/python bench/hostile_bench.py [--repeat 5] [--seconds 10] [--small-clients 4] \
+        [--comb-sizes 1000 2000 4000 10000] [--only-combs]
 """
 
 from __future__ import annotations
@@ -32,7 +40,10 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.geo.heavy
 import live_bench  # noqa: E402  (bench/ sibling: the server under test and its tokens)
+
+from tests.geo.heavy import comb  # noqa: E402
 
 SC = "utm.strategic_coordination"
 LAT0, LNG0 = 37.2, -80.6
@@ -93,6 +104,49 @@ def heavy_costs(server: live_bench.Server, repeat: int) -> dict[str, tuple[float
     return out
 
 
+def comb_outline(vertices: int, centre: tuple[float, float], *, transposed: bool) -> dict[str, Any]:
+    return {"vertices": [{"lat": lat, "lng": lng} for lat, lng in comb(vertices, centre, transposed=transposed)]}
+
+
+def comb_costs(server: live_bench.Server, sizes: list[int], repeat: int) -> dict[str, tuple[float, float, str]]:
+    """'door, n vertices, first|second' -> (median server CPU ms, median wall ms, statuses)."""
+    uss_a = {"Authorization": f"Bearer {server.token('uss-comb-a', SC)}"}
+    uss_b = {"Authorization": f"Bearer {server.token('uss-comb-b', SC)}"}
+    party_a = {"Authorization": f"Bearer {server.token('comb-party-a')}"}
+    party_b = {"Authorization": f"Bearer {server.token('comb-party-b')}"}
+    samples: dict[str, list[tuple[float, float, int]]] = {}
+
+    def timed(http: httpx.Client, key: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        before_cpu, before = server.cpu_s(), time.perf_counter()
+        r = http.put(path, json=body, headers=headers)
+        sample = ((server.cpu_s() - before_cpu) * 1e3, (time.perf_counter() - before) * 1e3, r.status_code)
+        samples.setdefault(key, []).append(sample)
+        return r
+
+    with httpx.Client(base_url=server.base, timeout=600) as http:
+        for s, n in enumerate(sizes):
+            for k in range(repeat):
+                now = time.time()
+                for door in ("/dss/v1", "/v1"):
+                    centre = (20.0 + 1.0 * k + (10.0 if door == "/v1" else 0.0), -40.0 + 1.5 * s)
+                    up, across = (extent(comb_outline(n, centre, transposed=t), now + 1200, now + 4800) for t in (False, True))
+                    if door == "/dss/v1":
+                        first = timed(http, f"{door} {n:,} first", f"/dss/v1/operational_intent_references/{uuid.uuid4()}",
+                                      {"extents": [up], "key": [], "state": "Accepted", "uss_base_url": "https://a.example",
+                                       "new_subscription": {"uss_base_url": "https://a.example"}}, uss_a)
+                        ovn = first.json()["operational_intent_reference"]["ovn"] if first.status_code == 201 else ""
+                        timed(http, f"{door} {n:,} second", f"/dss/v1/operational_intent_references/{uuid.uuid4()}",
+                              {"extents": [across], "key": [ovn], "state": "Accepted", "uss_base_url": "https://b.example",
+                               "new_subscription": {"uss_base_url": "https://b.example"}}, uss_b)
+                    else:
+                        timed(http, f"{door} {n:,} first", f"/v1/declarations/{uuid.uuid4()}",
+                              {"kind": "operation", "volumes": [up]}, party_a)
+                        timed(http, f"{door} {n:,} second", f"/v1/declarations/{uuid.uuid4()}",
+                              {"kind": "operation", "volumes": [across]}, party_b)
+    return {key: (statistics.median(c for c, _, _ in v), statistics.median(w for _, w, _ in v),
+                  "/".join(sorted({str(st) for _, _, st in v}))) for key, v in samples.items()}
+
+
 async def small_while_heavy(server: live_bench.Server, clients: int, seconds: float) -> tuple[list[float], int]:
     """Small queries' latencies (ms) while one client sends the heaviest accepted intent back to back."""
     token = server.token("uss-small", SC)
@@ -135,15 +189,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--small-clients", type=int, default=4)
+    parser.add_argument("--comb-sizes", type=int, nargs="*", default=[1_000, 2_000, 4_000, 10_000])
+    parser.add_argument("--only-combs", action="store_true", help="measure the crossing combs only")
     args = parser.parse_args()
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     with tempfile.TemporaryDirectory() as scratch:
         server = live_bench.Server(Path(scratch), key, "PT5M")
         try:
-            costs = heavy_costs(server, args.repeat)
-            latencies, heavy_sent = asyncio.run(small_while_heavy(server, args.small_clients, args.seconds))
+            combs = comb_costs(server, args.comb_sizes, args.repeat)
+            if not args.only_combs:
+                costs = heavy_costs(server, args.repeat)
+                latencies, heavy_sent = asyncio.run(small_while_heavy(server, args.small_clients, args.seconds))
         finally:
             server.stop()
+    print(f"crossing combs (median of {args.repeat} pairs; 'second' crosses 'first', (n / 4)^2 crossings):")
+    for name, (cpu, wall, status) in combs.items():
+        print(f"  {name:28s} server CPU {cpu:8.1f} ms   wall {wall:8.1f} ms   -> {status}")
+    if args.only_combs:
+        return
     print("heaviest requests (median of", args.repeat, "each):")
     for name, (cpu, wall, status) in costs.items():
         print(f"  {name:52s} server CPU {cpu:7.1f} ms   wall {wall:7.1f} ms   -> {status}")

@@ -106,3 +106,51 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
     monkeypatch.setattr(plane.LocalPlane, "project", counted_project)
     yield cost
     monkeypatch.undo()
+
+
+
+COMB_CENTRE = (46.0, 8.0)
+
+
+def comb_length_m(vertices: int) -> float:
+    """The longest teeth a comb of this many vertices may have: its perimeter (two edges per
+    tooth, plus the spine) stays at 95% of the 20,000 km the parser allows."""
+    return 0.95 * 20_000_000.0 / (2 * (vertices // 4) + 2)
+
+
+def comb_xy(vertices: int, *, length_m: float | None = None, width: float = 0.5, transposed: bool = False,
+            turned: bool = False, offset_m: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """A comb in plane metres, `vertices` // 4 teeth (4 vertices each) of `length_m` (default: the
+    longest the perimeter cap allows), as many as fit across that same length (the teeth fill a
+    square), each `width` of a pitch wide, standing up from y = 0 to y = length on a spine below y = 0.
+
+    `transposed` swaps x and y (teeth along x, the spine left of x = 0): laid over an upright comb,
+    every tooth of one crosses every tooth of the other, (vertices / 4)^2 crossings. `turned`
+    turns it by 180 degrees about the centre of its teeth's square and shifts it half a pitch,
+    and lifts it by a quarter pitch: laid over an upright comb of the same `width` < 0.5, its
+    teeth come down into the other's gaps, (1 - 2 width) / 2 of a pitch clear of them on each
+    side, their tips a quarter pitch clear of the other's spine: near everywhere, no overlap."""
+    teeth = vertices // 4
+    length = comb_length_m(vertices) if length_m is None else length_m
+    pitch = length / teeth
+    width = width * pitch
+    right = (teeth - 1) * pitch + width
+    xy = [(0.0, -pitch), (right, -pitch)]
+    for k in reversed(range(teeth)):  # right to left along the top: each tooth up, across, down
+        left = k * pitch
+        xy += [(left + width, 0.0), (left + width, length), (left, length), (left, 0.0)]
+    del xy[2]  # the rightmost tooth's foot is on the spine's right edge
+    del xy[-1]  # the leftmost tooth's foot is on its left edge
+    points = np.array(xy)
+    if turned:
+        points = np.array([teeth * pitch - pitch / 2.0 + width, length + pitch / 4.0]) - points
+    if transposed:
+        points = points[::-1, ::-1]  # swap the axes, and reverse to keep the ring's orientation
+    return points + np.array(offset_m)
+
+
+def comb(vertices: int, centre: tuple[float, float] = COMB_CENTRE, **kwargs: Any) -> list[tuple[float, float]]:
+    """`comb_xy` as (lat, lng) vertices, unprojected from the azimuthal equidistant plane at `centre`."""
+    points = comb_xy(vertices, **kwargs)
+    lats, lngs = LocalPlane(LatLng(*centre)).unproject(points[:, 0], points[:, 1])
+    return [(float(a), float(b)) for a, b in zip(lats, lngs, strict=True)]

@@ -1,4 +1,8 @@
-"""Exact 4D overlap of volumes: plan view in a local plane, open altitude and time intervals."""
+"""Exact 4D overlap of volumes: plan view in a local plane, open altitude and time intervals.
+
+Whether two volumes overlap is exact and costs O(n log n) in their points; the area and the
+region they share are exact unless the intersection is too intricate to build at a bounded cost
+(geo/overlay.py), and then bounded: see `Overlap.area_exact` and `overlap_region`."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import shapely
 import shapely.errors
 
 from .bounds import footprint_cap
+from .overlay import crossings_at_most, interiors_meet
 from .plane import WGS84, LocalPlane, centre_of, geodesic_area_m2
 from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
 
@@ -26,18 +31,52 @@ class Overlap:
     area_m2: float
     altitude_m: Interval
     time_s: Interval
+    # False when the plan intersection was too intricate to build at a bounded cost (geo/overlay.py):
+    # `area_m2` is then an upper bound, the smaller footprint's area (`_PlanPair.area_bound_m2`).
+    area_exact: bool = True
 
 
 def geodesic_distance_m(a: LatLng, b: LatLng) -> float:
     return float(WGS84.inv(a.lng, a.lat, b.lng, b.lat)[2])
 
 
-def _intersection(shape_a: shapely.Geometry, shape_b: shapely.Geometry) -> shapely.Geometry:
-    try:
-        return shapely.intersection(shape_a, shape_b)
-    except shapely.errors.GEOSException:
-        # Validated footprints are simple; this guards rounding at near-coincident edges.
-        return shapely.intersection(shapely.make_valid(shape_a), shapely.make_valid(shape_b))
+@dataclass(frozen=True, slots=True)
+class _PlanPair:
+    """Two footprints projected into the plane centred on them, and whether their interiors meet."""
+
+    plane: LocalPlane
+    a: shapely.Geometry
+    b: shapely.Geometry
+    meet: bool
+
+    @staticmethod
+    def of(a: Footprint, b: Footprint) -> _PlanPair:
+        plane = LocalPlane(centre_of(a, b))
+        shape_a, shape_b = plane.shape(a), plane.shape(b)
+        meet = not _far_apart(a, b, shape_a, shape_b) and interiors_meet(shape_a, shape_b)
+        return _PlanPair(plane, shape_a, shape_b, meet)
+
+    def intersection(self) -> shapely.Geometry | None:
+        """The plan intersection, or None when it is too intricate to build at a bounded cost:
+        more than `overlay.MAX_CROSSINGS` crossings of the boundaries (two combs whose teeth
+        cross, n^2 / 16 of them), or a pair GEOS cannot overlay (possible only for polygons
+        that never went through the parser; repairing them, `make_valid`, costs as much again)."""
+        if not self.meet:
+            return shapely.Polygon()
+        if not crossings_at_most(self.a, self.b):
+            return None
+        try:
+            return shapely.intersection(self.a, self.b)
+        except shapely.errors.GEOSException:
+            return None
+
+    def area_bound_m2(self) -> float:
+        """An upper bound of the intersection's area: the smaller footprint's area in the plane.
+        The azimuthal equidistant plane never shrinks an area (along rays its scale is 1, across
+        them the geodesic distance over the reduced length, >= 1 where the Gaussian curvature is
+        positive, as everywhere on the ellipsoid), so this bounds the area on the ellipsoid, and it
+        costs O(n) where measuring on the ellipsoid costs a geodesic per point."""
+        return min(float(self.a.area), float(self.b.area))
 
 
 def _far_apart(a: Footprint, b: Footprint, shape_a: shapely.Geometry, shape_b: shapely.Geometry) -> bool:
@@ -52,42 +91,50 @@ def _far_apart(a: Footprint, b: Footprint, shape_a: shapely.Geometry, shape_b: s
     return between > cap_a.angle_rad + cap_b.angle_rad
 
 
-def _plan_intersection(a: Footprint, b: Footprint) -> tuple[LocalPlane, shapely.Geometry]:
-    plane = LocalPlane(centre_of(a, b))
-    shape_a, shape_b = plane.shape(a), plane.shape(b)
-    if _far_apart(a, b, shape_a, shape_b):
-        return plane, shapely.Polygon()
-    return plane, _intersection(shape_a, shape_b)
-
-
 def footprints_overlap(a: Footprint, b: Footprint) -> bool:
-    """True when the interiors of two footprints share some area."""
+    """True when the interiors of two footprints share some area.
+
+    Exact in the plane: GEOS's RelateNG predicates (`overlay.interiors_meet`), which never build
+    the intersection, so the cost stays O(n log n) however often the boundaries cross. Polygons
+    that share an edge get bit-identical points there (geo/plane.py) and only touch."""
     if isinstance(a, Circle) and isinstance(b, Circle):
         # Exact in any geodesic metric: a common interior point exists iff d < r1 + r2.
         return geodesic_distance_m(a.center, b.center) < a.radius_m + b.radius_m
-    plane = LocalPlane(centre_of(a, b))
-    shape_a, shape_b = plane.shape(a), plane.shape(b)
-    if _far_apart(a, b, shape_a, shape_b):
-        return False
-    if not shapely.relate_pattern(shape_a, shape_b, "T********"):
-        return False
-    return _intersection(shape_a, shape_b).area > NOISE_AREA_M2
+    return _PlanPair.of(a, b).meet
+
+
+def _area(pair: _PlanPair) -> tuple[float, bool]:
+    """(area of the plan intersection in m2 on the ellipsoid, whether it is exact): an upper
+    bound, `_PlanPair.area_bound_m2`, when the intersection is too intricate to build."""
+    shape = pair.intersection()
+    if shape is None:
+        return pair.area_bound_m2(), False
+    return (geodesic_area_m2(pair.plane, shape) if shape.area > NOISE_AREA_M2 else 0.0), True
 
 
 def plan_overlap_area_m2(a: Footprint, b: Footprint) -> float:
-    plane, shape = _plan_intersection(a, b)
-    return geodesic_area_m2(plane, shape) if shape.area > NOISE_AREA_M2 else 0.0
+    """The area the footprints share, m2 on the ellipsoid; an upper bound (the smaller footprint's
+    area) when their intersection is too intricate to build (`_PlanPair.intersection`)."""
+    return _area(_PlanPair.of(a, b))[0]
 
 
-def overlap_region(a: Footprint, b: Footprint) -> list[Polygon]:
-    """The plan intersection of two footprints as lat/lng polygons (what a party may be shown)."""
-    plane, shape = _plan_intersection(a, b)
-    regions: list[Polygon] = []
+def overlap_region(a: Footprint, b: Footprint) -> list[Footprint]:
+    """The plan intersection of two footprints as lat/lng polygons (what a party may be shown).
+
+    When the intersection is too intricate to build at a bounded cost (more than
+    `overlay.MAX_CROSSINGS` crossings: `_PlanPair.intersection`), `[a]`, the first footprint
+    whole: it holds the intersection, and whoever owns `a` learns from it only that the other is
+    somewhere within its own footprint."""
+    pair = _PlanPair.of(a, b)
+    shape = pair.intersection()
+    if shape is None:
+        return [a]
+    regions: list[Footprint] = []
     for part in getattr(shape, "geoms", [shape]):
         if part.geom_type != "Polygon" or part.area <= NOISE_AREA_M2:
             continue
         ring = np.asarray(part.exterior.coords)[:-1]
-        lats, lngs = plane.unproject(ring[:, 0], ring[:, 1])
+        lats, lngs = pair.plane.unproject(ring[:, 0], ring[:, 1])
         regions.append(Polygon(tuple(LatLng(float(la), float(lo)) for la, lo in zip(lats, lngs, strict=True))))
     return regions
 
@@ -96,12 +143,17 @@ def volumes_overlap(a: Volume4D, b: Volume4D) -> Overlap | None:
     """The overlap of two volumes, or None when they do not overlap in plan, altitude and time."""
     if not a.time_s.overlaps(b.time_s) or not a.altitude_m.overlaps(b.altitude_m):
         return None
-    if not footprints_overlap(a.footprint, b.footprint):
+    if isinstance(a.footprint, Circle) and isinstance(b.footprint, Circle) and not footprints_overlap(a.footprint, b.footprint):
+        return None  # decided by the distance; the plane (circumscribed polygons) is for the area only
+    pair = _PlanPair.of(a.footprint, b.footprint)
+    if not pair.meet:
         return None
+    area, exact = _area(pair)
     return Overlap(
-        area_m2=plan_overlap_area_m2(a.footprint, b.footprint),
+        area_m2=area,
         altitude_m=a.altitude_m.intersection(b.altitude_m),
         time_s=a.time_s.intersection(b.time_s),
+        area_exact=exact,
     )
 
 
