@@ -81,6 +81,9 @@ ERRORS: dict[str, tuple[int, ...]] = {
     "v1PostTracks": (404,),
     "v1Ledger": (),
     "v1LedgerVerification": (),
+    "v1LedgerKey": (404,),
+    "v1LedgerTreeHead": (404,),
+    "v1LedgerConsistency": (404,),
 }
 
 # A 409 of these answers AirspaceConflictResponse (F3548: the key lacks the OVNs of what the intent overlaps).
