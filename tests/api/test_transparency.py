@@ -101,3 +101,31 @@ def test_a_rewritten_tail_that_verifies_as_a_chain_is_caught_by_a_kept_head(tmp_
         assert now.root_hash != held.root_hash  # same size, another history: caught
         proof = client.get("/v1/ledger/consistency", headers=a, params={"from": size, "to": size}).json()["proof"]
         assert not verify_consistency_between(held, now, [bytes.fromhex(h) for h in proof], key)
+
+
+def test_a_purpose_is_logged_as_a_commitment_its_party_can_open_for_an_inquiry(
+        tmp_path: Path, public_pem: Path, token) -> None:  # noqa: ANN001
+    from deconfliction.engine.ledger.signing import b64url_decode, reveal_matches
+
+    a = bearer(token("azure", *PARTY_SCOPES))
+    inquiry = bearer(token("inquiry-board", "deconfliction.inquiry"))
+    purpose = "strike package: bridge at grid 37SBA"
+    settings = settings_for(tmp_path, public_pem)
+    with TestClient(create_app(settings)) as client:
+        made = client.put("/v1/declarations/s1", headers=a, json={**op(34.0), "purpose": purpose}).json()
+        salt = b64url_decode(made["declaration"]["purpose_salt"])
+        assert client.get("/v1/declarations/s1", headers=a).json()["declaration"]["purpose_salt"] == \
+            made["declaration"]["purpose_salt"]
+        logged = entries(client, inquiry)
+        assert purpose not in orjson.dumps(logged).decode()  # the ledger never holds the text
+        declared = next(e for e in logged if e["kind"] == "declared" and e["payload"]["id"] == "s1")
+        commitment = declared["payload"]["purpose_commitment"]
+        assert reveal_matches(commitment, purpose, salt)  # what the party reveals, the inquiry checks
+        assert not reveal_matches(commitment, "reconnaissance", salt)  # a purpose changed after the fact
+        revised = client.put("/v1/declarations/s1", headers=a,
+                             json={**op(34.0), "purpose": purpose, "version": 1, "priority": 2}).json()
+        assert revised["declaration"]["purpose_salt"] != made["declaration"]["purpose_salt"]  # per version
+
+    with TestClient(create_app(settings)) as client:  # the salts survive a restart (the secret is kept)
+        assert client.get("/v1/declarations/s1", headers=a).json()["declaration"]["purpose_salt"] == \
+            revised["declaration"]["purpose_salt"]

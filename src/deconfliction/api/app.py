@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import httpx
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from ..config import LOCAL_ISSUER, Settings
 from ..engine.tactical import Protection
 from ..store import Database, sqlite_url
 from . import errors
-from .auth import TokenVerifier, load_keys, local_signing_key, log_signing_key
+from .auth import TokenVerifier, load_keys, local_signing_key, log_signing_key, purpose_secret
 from .console import install_console
 from .docs import install_offline_docs
 from .limits import install_limits
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
     """
     verifier = verifier_for(settings)
     log_key = log_signing_key(settings.log_key, settings.key_dir)
+    secret = purpose_secret(settings.key_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,7 +72,8 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
         # The state in memory is the writers' serialization point: one server per database.
         lock = None if database is not None else single_writer(settings.db)
         db = database or open_database(settings)
-        core = App(db, clock or SystemClock(), rules=rules_of(settings), dss_rules=rules_of(settings, door="dss"),
+        rules = replace(rules_of(settings), purpose_secret=secret)
+        core = App(db, clock or SystemClock(), rules=rules, dss_rules=replace(rules_of(settings, door="dss"), purpose_secret=secret),
                    protection=Protection(settings.rpz_m, settings.hpz_m, settings.lookahead_s),
                    base_url=settings.base_url, log_key=log_key)
         app.state.core = core

@@ -8,6 +8,7 @@ InterUSS suite expects for a "missing scope"). 403: a valid token without an acc
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -157,6 +158,26 @@ def log_signing_key(path: Path | None, key_dir: Path) -> Any:
     made.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
     return key
+
+
+PURPOSE_SECRET_FILE = "purpose-secret"
+
+
+def purpose_secret(key_dir: Path) -> bytes:
+    """The secret that keys the salts of purpose commitments (app.records.purpose_salt): 32
+    random bytes made on first start in the data directory (mode 0600). Keep it with the
+    database: without it no party can open an earlier commitment for an inquiry."""
+    path = Path(key_dir) / PURPOSE_SECRET_FILE
+    if path.is_file():
+        secret = path.read_bytes()
+        if len(secret) < 32:
+            raise InvalidInput("data_dir", f"{path} holds {len(secret)} bytes, not a 32-byte secret")
+        return secret
+    secret = os.urandom(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_bytes(secret)
+    return secret
 
 
 def mint_token(key: Any, *, party: str, scopes: Sequence[str], issuer: str, audience: str,

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
+from ..engine.ledger.signing import commit
 from ..engine.state import Change
 from ..geo import dump_volume4d
 from ..model import Conflict, Declaration, LateNotice, Notice
 from ..store.codec import encode_volume, finite_or_none
 
 
-def declaration_payload(d: Declaration) -> dict[str, Any]:
-    """The whole declaration, purpose included: the ledger is for an inquiry, not for other parties."""
+def purpose_salt(secret: bytes, declaration_id: str, version: int) -> bytes:
+    """The salt of a declaration version's purpose commitment: HMAC-SHA256 under this server's
+    purpose secret, so it is unguessable without the secret, yet needs no storage; its owner
+    reads it in its own view of the declaration, to reveal the purpose to an inquiry."""
+    return hmac.new(secret, f"deconfliction/purpose-salt/v1\x00{declaration_id}\x00{version}".encode(),
+                    hashlib.sha256).digest()
+
+
+def declaration_payload(d: Declaration, purpose_secret: bytes = b"") -> dict[str, Any]:
+    """The whole declaration, its purpose as a salted commitment only: whoever reads the ledger
+    (an inquiry, an operator) learns the purpose only if its party reveals it with the salt,
+    and then can check it was not changed after the fact (`engine.ledger.signing.reveal_matches`)."""
     return {"id": d.id, "party": d.party, "kind": d.kind.value, "version": d.version, "state": d.state.value,
-            "priority": d.priority, "purpose": d.purpose, "ovn": d.ovn, "uss_base_url": d.uss_base_url,
+            "priority": d.priority, "purpose_commitment": commit(d.purpose, purpose_salt(purpose_secret, d.id, d.version)),
+            "ovn": d.ovn, "uss_base_url": d.uss_base_url,
             "subscription_id": d.subscription_id, "declared_at_s": d.declared_at_s,
             "volumes": [encode_volume(v) for v in d.volumes]}
 

@@ -67,6 +67,9 @@ class Rules:
     max_area_m2: float | None = None
     max_duration_s: float | None = None
     max_horizon_s: float | None = None  # how far ahead of now a volume may end
+    # keys the salts of purpose commitments in the ledger (app.records.purpose_salt); a server
+    # keeps one in its data directory, replays and tests use the empty default
+    purpose_secret: bytes = field(default=b"", repr=False)
 
 
 def rules_of(settings: Any, *, door: str = "v1") -> Rules:
@@ -137,7 +140,7 @@ def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rul
         events.append(_event(n.to_party, EventKind.STATE_CHANGE, now_s, {
             "notice": n.id, "state": n.state.value, "about": n.about, "version": declaration.version}))
     ledger = [LedgerRecord(declaration.party, "declared" if declaration.version == 1 else "revised",
-                           declaration_payload(declaration))]
+                           declaration_payload(declaration, rules.purpose_secret))]
     ledger += [LedgerRecord(SYSTEM, "conflict_detected", conflict_payload(c)) for c in found]
     if late is not None:
         ledger.append(LedgerRecord(SYSTEM, "late_notice", late_notice_payload(late)))

@@ -7,11 +7,12 @@ import math
 from typing import Any
 
 from ..engine.hotline import disclosed_extent
+from ..engine.ledger.signing import b64url_encode
 from ..engine.state import State
 from ..engine.strategic import can_conflict
 from ..geo import Volume4D, dump_volume4d, format_instant
 from ..model import Declaration, LateNotice, Notice, NoticeReason
-from .records import overlaps_json
+from .records import overlaps_json, purpose_salt
 
 
 def when(seconds: float | None) -> str | None:
@@ -48,10 +49,15 @@ def notice_view(notice: Notice, disclosed: list[Volume4D], late: LateNotice | No
     return body
 
 
-def own_declaration_view(d: Declaration) -> dict[str, Any]:
-    return {"id": d.id, "party": d.party, "kind": d.kind.value, "version": d.version, "state": d.state.value,
+def own_declaration_view(d: Declaration, purpose_secret: bytes | None = None) -> dict[str, Any]:
+    """A party's own declaration in full; with the server's purpose secret, also the salt that
+    opens the purpose's commitment in the ledger (for the party to reveal to an inquiry)."""
+    view = {"id": d.id, "party": d.party, "kind": d.kind.value, "version": d.version, "state": d.state.value,
             "priority": d.priority, "purpose": d.purpose, "ovn": d.ovn, "declared_at": when(d.declared_at_s),
             "volumes": [dump_volume4d(v) for v in d.volumes]}
+    if purpose_secret is not None:
+        view["purpose_salt"] = b64url_encode(purpose_salt(purpose_secret, d.id, d.version))
+    return view
 
 
 def others_declaration_view(state: State, viewer: str, d: Declaration) -> dict[str, Any] | None:

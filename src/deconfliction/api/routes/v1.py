@@ -45,10 +45,10 @@ Inquirer = Annotated[Caller, authorized("v1.inquiry")]
 KEEP_ALIVE_S = 15.0
 
 
-def _outcome_json(outcome: DeclarationOutcome, party: str) -> dict[str, Any]:
+def _outcome_json(outcome: DeclarationOutcome, party: str, purpose_secret: bytes | None = None) -> dict[str, Any]:
     late = outcome.late_notice
     return {
-        "declaration": own_declaration_view(outcome.declaration),
+        "declaration": own_declaration_view(outcome.declaration, purpose_secret),
         "conflicts": [conflict_view(c) for c in outcome.conflicts],
         "late_notice": None if late is None else {"notice_s": late.notice_s, "required_s": late.required_s},
         "notices": [{"id": n.id, "to": n.to_party, "about": n.about, "about_version": n.about_version,
@@ -74,7 +74,8 @@ async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, 
     volumes = await off_loop_if_heavy(body.parsed_volumes, vertex_count(body.volumes))
     outcome = await core.declare(party=caller.party, declaration_id=declaration_id, kind=body.declaration_kind,
                                  volumes=volumes, priority=body.priority, purpose=body.purpose, version=body.version)
-    return JSONResponse(_outcome_json(outcome, caller.party), status_code=201 if outcome.created else 200)
+    return JSONResponse(_outcome_json(outcome, caller.party, core.rules.purpose_secret),
+                        status_code=201 if outcome.created else 200)
 
 
 @router.post("/declarations/{declaration_id}/dry-run", operation_id="v1DryRunDeclaration")
@@ -98,7 +99,8 @@ async def withdraw(declaration_id: DeclarationId, core: Core, caller: Declarer,
 async def list_declarations(core: Core, caller: Reader) -> JSONResponse:
     await core.writer.settled()
     with core.writer.reading() as state:
-        mine = [own_declaration_view(d) for d in sorted(state.declarations, key=lambda d: d.id) if d.party == caller.party]
+        mine = [own_declaration_view(d, core.rules.purpose_secret)
+                for d in sorted(state.declarations, key=lambda d: d.id) if d.party == caller.party]
     return JSONResponse({"declarations": mine})
 
 
@@ -109,7 +111,7 @@ async def get_declaration(declaration_id: DeclarationId, core: Core, caller: Rea
         found = state.declaration(declaration_id)
         view = None
         if found is not None:
-            view = own_declaration_view(found) if found.party == caller.party else \
+            view = own_declaration_view(found, core.rules.purpose_secret) if found.party == caller.party else \
                 others_declaration_view(state, caller.party, found)
     if view is None:  # another party's declaration that touches none of the caller's is not shown
         raise NotFound(f"no declaration {declaration_id!r} that you may see")
