@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     max_connections: int = Field(1000, ge=1, le=100_000)
     """Connections served at once; requests beyond answer 503."""
     max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024)
+    require_signatures: bool = False
+    """Refuse (401) a /v1 declaration, withdrawal or acknowledgement that its party did not sign
+    (header Deconfliction-Signature, with the key it registered at PUT /v1/party-key)."""
     log_key: Path | None = None
     """PEM file of the Ed25519 key that signs the transparency log's tree heads (default: one
     made in the data directory on first start)."""

@@ -81,6 +81,7 @@ ERRORS: dict[str, tuple[int, ...]] = {
     "v1PostTracks": (404,),
     "v1Ledger": (),
     "v1LedgerVerification": (),
+    "v1PutPartyKey": (),
     "v1LedgerKey": (404,),
     "v1LedgerTreeHead": (404,),
     "v1LedgerConsistency": (404,),

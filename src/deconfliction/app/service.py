@@ -37,7 +37,7 @@ from .delivery import Broker, WebhookSender, notice_ids
 from .records import f3548_payload
 from .tracks import Alert, TrackMonitor
 from .transparency import TransparencyLog
-from .usecases import DeclarationOutcome, Rules
+from .usecases import DeclarationOutcome, Rules, SignedRequest
 from .writer import Writer
 
 T = TypeVar("T")
@@ -154,10 +154,11 @@ class App:
     # -- the party door ----------------------------------------------------------------------
     async def declare(self, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple,
                       priority: int = 0, purpose: str = "", version: int | None = None,
-                      rules: Rules | None = None) -> DeclarationOutcome:
+                      rules: Rules | None = None, signed: SignedRequest | None = None) -> DeclarationOutcome:
         outcome, seqs = await self.writer.write_logged(lambda state, now_s: usecases.declare(
             state, party=party, declaration_id=declaration_id, kind=kind, volumes=volumes, priority=priority,
-            purpose=purpose, version=version, now_s=now_s, rules=rules or self.rules, tokens=self.tokens))
+            purpose=purpose, version=version, now_s=now_s, rules=rules or self.rules, tokens=self.tokens,
+            signed=signed))
         self._tell_usss(outcome.result.declaration, outcome.subscribers, withdrawn=False)
         return replace(outcome.result, receipt=self.receipt(seqs))
 
@@ -174,9 +175,10 @@ class App:
                                     priority=priority, purpose=purpose, version=version, now_s=self.clock.now_s(),
                                     rules=self.rules, tokens=self.tokens)
 
-    async def withdraw(self, *, party: str, declaration_id: str, version: int) -> Receipt | None:
+    async def withdraw(self, *, party: str, declaration_id: str, version: int,
+                       signed: SignedRequest | None = None) -> Receipt | None:
         outcome, seqs = await self.writer.write_logged(lambda state, now_s: usecases.withdraw(
-            state, party=party, declaration_id=declaration_id, version=version, now_s=now_s))
+            state, party=party, declaration_id=declaration_id, version=version, now_s=now_s, signed=signed))
         self._tell_usss(outcome.result, outcome.subscribers, withdrawn=True)
         return self.receipt(seqs)
 
@@ -194,11 +196,13 @@ class App:
                                                   version=version)
         return notice
 
-    async def acknowledge_logged(self, *, party: str, notice_id: str, declaration_id: str, version: int
+    async def acknowledge_logged(self, *, party: str, notice_id: str, declaration_id: str, version: int,
+                                 digest: str | None = None, signed: SignedRequest | None = None
                                  ) -> tuple[Notice, Receipt | None]:
         """`acknowledge`, with the receipt of the acknowledgement's ledger entry."""
         outcome, seqs = await self.writer.write_logged(lambda state, now_s: usecases.acknowledge(
-            state, party=party, notice_id=notice_id, declaration_id=declaration_id, version=version, now_s=now_s))
+            state, party=party, notice_id=notice_id, declaration_id=declaration_id, version=version, now_s=now_s,
+            digest=digest, signed=signed))
         if isinstance(outcome.result, Exception):
             raise outcome.result
         return outcome.result, self.receipt(seqs)
@@ -209,6 +213,12 @@ class App:
         if isinstance(outcome.result, Exception):
             raise outcome.result
         return outcome.result
+
+    async def register_key(self, *, party: str, public_key: str, kid: str,
+                           signed: SignedRequest | None = None) -> Receipt | None:
+        _, seqs = await self.writer.write_logged(lambda state, now_s: usecases.register_key(
+            state, party=party, public_key=public_key, kid=kid, now_s=now_s, signed=signed))
+        return self.receipt(seqs)
 
     async def escalate_due(self) -> list[Notice]:
         now_s = self.clock.now_s()

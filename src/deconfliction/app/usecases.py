@@ -25,11 +25,11 @@ from ..engine.hotline import (
     nonconformance_notices,
     superseded_by,
 )
-from ..engine.ledger.signing import Receipt
+from ..engine.ledger.signing import Receipt, content_digest
 from ..engine.state import Change, State
 from ..engine.strategic import advise, late_notice, yielding_side
-from ..errors import InvalidInput, NotFound, PermissionDenied, PriorityConflict, VersionMismatch
-from ..geo import Volume4D
+from ..errors import InvalidInput, NotFound, PermissionDenied, PriorityConflict, Unauthenticated, VersionMismatch
+from ..geo import Volume4D, dump_volume4d
 from ..model import (
     Advice,
     Conflict,
@@ -106,6 +106,56 @@ def register_party(state: State, party: str, now_s: float, name: str = "") -> Ch
         return Change()
     return Change(put_parties=(Party(party, name),),
                   ledger=(LedgerRecord(party, "party_registered", {"party": party, "name": name}),))
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRequest:
+    """A /v1 request its party signed (verified at the edge with the party's registered key):
+    what was signed, the detached signature, and the key that refuses it a second time."""
+
+    method: str
+    path: str  # the request target, query included
+    body: Any  # the JSON body as sent (None for none)
+    signature: dict[str, str]  # engine.ledger.signing.RequestSignature, as JSON
+    replay_key: str
+    signed_at_s: float
+
+
+def signed_record(state: State, party: str, signed: SignedRequest | None) -> Change:
+    """The ledger record of a signed request (so that an inquiry can check the signature with the
+    party's key, without the server), refused if the same signed request was accepted before."""
+    if signed is None:
+        return Change()
+    if signed.replay_key in state.replays:
+        raise Unauthenticated("this signed request was accepted before (a replay): sign it again with a new nonce")
+    return Change(ledger=(LedgerRecord(party, "signed_request", {
+        "method": signed.method, "path": signed.path, "body": signed.body, "signature": signed.signature,
+        "replay_key": signed.replay_key, "signed_at_s": signed.signed_at_s}),),
+        replays=((signed.replay_key, signed.signed_at_s),))
+
+
+def register_key(state: State, *, party: str, public_key: str, kid: str, now_s: float,
+                 signed: SignedRequest | None) -> Outcome[Party]:
+    """A party's Ed25519 public key (base64url). Replacing one needs a request signed with the key
+    it replaces (checked at the edge: `signed` is then not None)."""
+    current = state.parties.get(party)
+    if current is not None and current.public_key and signed is None:
+        raise Unauthenticated("a key is registered for this party: sign the request that replaces it with that key")
+    registered = Party(party, current.name if current else "", public_key)
+    change = register_party(state, party, now_s) + Change(put_parties=(registered,), ledger=(
+        LedgerRecord(party, "party_key_registered", {"party": party, "kid": kid, "public_key": public_key}),))
+    return Outcome(change + signed_record(state, party, signed), registered)
+
+
+def shown_digest(state: State, notice: Notice, version: int) -> str | None:
+    """The digest a read-back signs: SHA-256 of the canonical JSON of what the party was shown
+    (the declaration, its version and the extent disclosed to it, as GET /v1/notices gives
+    them); None when that version is no longer the one in force."""
+    current = state.declaration(notice.about)
+    if current is None or current.version != version:
+        return None
+    return content_digest({"about": current.id, "about_version": version,
+                           "disclosed": [dump_volume4d(v) for v in disclosure(state, notice, current)]})
 
 
 def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rules: Rules) -> tuple[Change, DeclarationOutcome]:
@@ -190,8 +240,8 @@ def _check_volumes(kind: DeclarationKind, volumes: tuple[Volume4D, ...], rules: 
 
 
 def declare(state: State, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple[Volume4D, ...],
-            priority: int, purpose: str, version: int | None, now_s: float, rules: Rules, tokens: Tokens
-            ) -> Outcome[DeclarationOutcome]:
+            priority: int, purpose: str, version: int | None, now_s: float, rules: Rules, tokens: Tokens,
+            signed: SignedRequest | None = None) -> Outcome[DeclarationOutcome]:
     """Create (version None) or revise (version = the current one) a declaration made by a party.
 
     Conflicts are accepted, flagged, notified and advised (each party keeps its freedom of
@@ -232,6 +282,7 @@ def declare(state: State, *, party: str, declaration_id: str, kind: DeclarationK
     puts, notified = subscription_writes(tuple(mine.values()), bumped)
     change = register_party(state, party, now_s) + Change(
         put_declarations=(declaration,), put_subscriptions=puts, notified=notified) + change
+    change += signed_record(state, party, signed)
     return Outcome(change, replace(outcome, created=current is None, subscribers=subscribers), subscribers)
 
 
@@ -276,7 +327,8 @@ def _unchanged(state: State, current: Declaration, rules: Rules) -> Outcome[Decl
                                                 created=False, unchanged=True))
 
 
-def withdraw(state: State, *, party: str, declaration_id: str, version: int, now_s: float) -> Outcome[Declaration]:
+def withdraw(state: State, *, party: str, declaration_id: str, version: int, now_s: float,
+             signed: SignedRequest | None = None) -> Outcome[Declaration]:
     """Withdraw a declaration: it leaves the airspace; open notices about it are superseded and
     their receivers told."""
     current = state.declaration(declaration_id)
@@ -287,7 +339,8 @@ def withdraw(state: State, *, party: str, declaration_id: str, version: int, now
     if version != current.version:
         raise VersionMismatch(f"version {version} of {declaration_id} is stale: the current version is {current.version}")
     own, subscribers = withdraw_own(state, current, now_s=now_s)
-    return Outcome(withdrawal_effects(state, current, now_s=now_s, actor=party) + own, current, subscribers)
+    change = withdrawal_effects(state, current, now_s=now_s, actor=party) + own + signed_record(state, party, signed)
+    return Outcome(change, current, subscribers)
 
 
 def withdrawal_effects(state: State, declaration: Declaration, *, now_s: float, actor: str) -> Change:
@@ -314,9 +367,11 @@ def withdraw_own(state: State, declaration: Declaration, *, now_s: float
 
 
 def acknowledge(state: State, *, party: str, notice_id: str, declaration_id: str, version: int,
-                now_s: float) -> Outcome[Notice | Exception]:
-    """The read-back: accepted only for the current version. A refusal is itself recorded (the
-    result is then the error to raise once the record is committed)."""
+                now_s: float, digest: str | None = None, signed: SignedRequest | None = None
+                ) -> Outcome[Notice | Exception]:
+    """The read-back: accepted only for the current version and, when the party gives the
+    `digest` of what it was shown (`shown_digest`), only if that is what is in force. A refusal
+    is itself recorded (the result is then the error to raise once the record is committed)."""
     notice = state.notices.get(notice_id)
     if notice is None or notice.to_party != party:
         raise NotFound(f"no notice {notice_id!r} for {party}")
@@ -325,19 +380,24 @@ def acknowledge(state: State, *, party: str, notice_id: str, declaration_id: str
     try:
         done = acknowledge_notice(notice, party=party, declaration_id=declaration_id, version=version,
                                   current_version=current_version, at_s=now_s)
+        if digest is not None and digest.lower() != shown_digest(state, notice, version):
+            raise VersionMismatch(f"the digest read back is not that of {declaration_id} version {version} "
+                                  "as disclosed to you: fetch the notice again and read back what it shows")
     except (VersionMismatch, InvalidInput, PermissionDenied) as refused:
         record = LedgerRecord(party, "acknowledgement_refused", {
             "notice": notice_id, "declaration": declaration_id, "version": version, "reason": refused.message})
         return Outcome(Change(ledger=(record,)), refused)
     if done is notice:
         return Outcome(Change(), done)
-    record = LedgerRecord(party, "acknowledged", {**notice_payload(done), "read_back_version": version})
+    record = LedgerRecord(party, "acknowledged", {**notice_payload(done), "read_back_version": version,
+                                                  **({"read_back_digest": digest.lower()} if digest else {})})
     subject_party = current.party if current is not None else None
     events = [_event(party, EventKind.STATE_CHANGE, now_s, {"notice": done.id, "state": done.state.value})]
     if subject_party and subject_party != party:
         events.append(_event(subject_party, EventKind.STATE_CHANGE, now_s, {
             "acknowledged_by": party, "declaration": done.about, "version": version, "at": when(now_s)}))
-    return Outcome(Change(put_notices=(done,), ledger=(record,), events=tuple(events)), done)
+    return Outcome(Change(put_notices=(done,), ledger=(record,), events=tuple(events)) +
+                   signed_record(state, party, signed), done)
 
 
 def acknowledge_about(state: State, *, party: str, declaration_id: str, version: int | None,

@@ -31,6 +31,10 @@ from ..model import (
 )
 from .strategic import DeclarationSet
 
+# A signed request is accepted within a window of its signing time (engine.ledger.signing,
+# 300 s); its replay key is remembered for twice that, so no replay can fall between.
+REPLAY_MEMORY_S = 600.0
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -49,6 +53,9 @@ class Change:
     put_webhooks: tuple[Webhook, ...] = ()
     events: tuple[Event, ...] = ()  # numbered by the writer (seq 0 until then)
     ledger: tuple[LedgerRecord, ...] = ()
+    # signed requests accepted: (replay key, signed at), refused if seen again; kept in memory
+    # for REPLAY_MEMORY_S and rebuilt at start from the ledger, where each signed request is
+    replays: tuple[tuple[str, float], ...] = ()
 
     def __add__(self, other: Change) -> Change:
         return Change(*(getattr(self, f) + getattr(other, f) for f in self.__slots__))  # type: ignore[attr-defined]
@@ -68,6 +75,7 @@ class State:
         self.webhooks: dict[str, Webhook] = {}
         self.event_seq: dict[str, int] = {}
         self.late_notices: dict[tuple[str, int], LateNotice] = {}  # by (declaration id, version)
+        self.replays: dict[str, float] = {}  # replay key -> signed at (s), of recent signed requests
         self._sub_index = VolumeIndex[str]()
         self._dependents: dict[str, set[str]] = {}
 
@@ -152,6 +160,11 @@ class State:
             self.webhooks[webhook.party] = webhook
         for late in change.late_notices:
             self.late_notices[(late.declaration_id, late.version)] = late
+        if change.replays:
+            self.replays.update(change.replays)
+            newest = max(t for _, t in change.replays)
+            if len(self.replays) > 1024:  # forget what no signature window still admits
+                self.replays = {k: t for k, t in self.replays.items() if t > newest - REPLAY_MEMORY_S}
         for event in change.events:
             self.event_seq[event.party] = max(self.event_seq.get(event.party, 0), event.seq)
 
@@ -184,7 +197,8 @@ def net_change(changes: Iterable[Change]) -> Change:
     statuses: dict[str, UssAvailability] = {}
     notices: dict[str, Notice] = {}
     webhooks: dict[str, Webhook] = {}
-    appended: dict[str, list[object]] = {"put_reports": [], "late_notices": [], "events": [], "ledger": []}
+    appended: dict[str, list[object]] = {"put_reports": [], "late_notices": [], "events": [], "ledger": [],
+                                         "replays": []}
     for change in changes:
         parties.update((p.id, p) for p in change.put_parties)
         for declaration_id in change.del_declarations:

@@ -42,6 +42,7 @@ class OperationState(StrEnum):
 class Party:
     id: str
     name: str = ""
+    public_key: str = ""  # Ed25519, base64url (engine.ledger.signing): what its signed requests verify with
 
 
 @dataclass(frozen=True, slots=True)

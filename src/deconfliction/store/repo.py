@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select
 
-from ..engine.state import Change, State
+from ..engine.state import REPLAY_MEMORY_S, Change, State
 from ..model import (
     Availability,
     Declaration,
@@ -62,7 +62,7 @@ def load_state(connection: Connection) -> State:
     seqs = {r.party: r.seq for r in connection.exec_driver_sql(
         "SELECT party, MAX(seq) AS seq FROM events GROUP BY party")}
     state.apply(Change(
-        put_parties=tuple(Party(r.id, r.name) for r in connection.execute(select(parties))),
+        put_parties=tuple(Party(r.id, r.name, r.public_key or "") for r in connection.execute(select(parties))),
         put_declarations=tuple(_declaration(r) for r in connection.execute(select(declarations))),
         put_subscriptions=tuple(
             Subscription(r.id, r.party, r.version, r.notification_index, volumes_from_json(r.volumes), r.uss_base_url,
@@ -77,7 +77,24 @@ def load_state(connection: Connection) -> State:
         late_notices=tuple(late_notices_of(connection)),
     ))
     state.event_seq.update(seqs)
+    state.replays.update(recent_replays(connection))
     return state
+
+
+def recent_replays(connection: Connection) -> dict[str, float]:
+    """Replay keys of the signed requests the ledger holds from the last REPLAY_MEMORY_S (and a
+    margin) before its newest entry: what a restarted server must still refuse."""
+    newest = connection.exec_driver_sql("SELECT MAX(at_s) FROM ledger").scalar()
+    if newest is None:
+        return {}
+    rows = connection.exec_driver_sql(
+        ledger_repo.paramstyle_sql(connection, "SELECT payload FROM ledger WHERE at_s > ? AND kind = ?"),
+        (float(newest) - 2 * REPLAY_MEMORY_S, "signed_request"))
+    found: dict[str, float] = {}
+    for (payload,) in rows:
+        body = json.loads(payload)
+        found[str(body["replay_key"])] = float(body["signed_at_s"])
+    return found
 
 
 # Plain SQL with bound parameters, built once from the table definitions: statement
@@ -118,7 +135,7 @@ def _declaration_row(d: Declaration, volumes: str) -> dict[str, Any]:
 def write(connection: Connection, change: Change) -> None:
     """The change's rows, its events and its ledger records, in the caller's transaction."""
     _replace(connection, parties, [(p.id,) for p in change.put_parties],
-             [{"id": p.id, "name": p.name} for p in change.put_parties])
+             [{"id": p.id, "name": p.name, "public_key": p.public_key or None} for p in change.put_parties])
     rows, versions = [], []
     for d in change.put_declarations:
         text = volumes_json(d.volumes)

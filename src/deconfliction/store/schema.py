@@ -12,6 +12,7 @@ parties = Table(
     "parties", metadata,
     Column("id", String, primary_key=True),
     Column("name", String, nullable=False, default=""),
+    Column("public_key", String, nullable=True),
 )
 
 declarations = Table(

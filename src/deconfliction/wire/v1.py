@@ -42,6 +42,14 @@ class DeclarationBody(_Model):
 class AcknowledgementBody(_Model):
     declaration: str = Field(min_length=1, max_length=MAX_ID_CHARS, description="The declaration id read back")
     version: int = Field(ge=1, description="The version read back: it must be the current one")
+    digest: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$", description=(
+        "SHA-256 (hex) of the RFC 8785 canonical JSON of {about, about_version, disclosed} as the notice "
+        "showed them: the read-back then binds the content shown, not only a version number"))
+
+
+class PartyKeyBody(_Model):
+    public_key: str = Field(min_length=40, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                            description="The party's Ed25519 public key, 32 bytes in base64url")
 
 
 class WebhookBody(_Model):

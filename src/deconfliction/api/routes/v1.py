@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from ...app.delivery import event_json, notice_ids
 from ...app.track_view import Neighbourhood, visible_tracks
 from ...app.transparency import TransparencyLog
-from ...app.usecases import DeclarationOutcome
+from ...app.usecases import DeclarationOutcome, SignedRequest
 from ...app.views import (
     conflict_view,
     disclosure,
@@ -26,11 +26,18 @@ from ...app.views import (
     when,
 )
 from ...engine.f3548 import Caller
-from ...engine.ledger.signing import Receipt
-from ...errors import InvalidInput, NotFound
+from ...engine.ledger.signing import (
+    Receipt,
+    RequestSignature,
+    encode_public_key,
+    key_id,
+    load_public_key,
+    verify_request,
+)
+from ...errors import InvalidInput, NotFound, Unauthenticated
 from ...model import Event, NoticeState
 from ...store import ledger_repo
-from ...wire.v1 import DECLARATION_ID, AcknowledgementBody, DeclarationBody, TracksBody, WebhookBody
+from ...wire.v1 import DECLARATION_ID, AcknowledgementBody, DeclarationBody, PartyKeyBody, TracksBody, WebhookBody
 from ..deps import Core, authorized, off_loop_if_heavy, vertex_count
 from ..limits import INT64_MAX
 from ..openapi import DocumentedRoute
@@ -66,14 +73,57 @@ def _receipt_json(receipt: Receipt | None) -> dict[str, Any] | None:
     return None if receipt is None else receipt.as_json()
 
 
+SIGNATURE_HEADER = "Deconfliction-Signature"
+
+
+async def _signed(request: Request, core: Any, caller: Caller, *, with_body: bool = True) -> SignedRequest | None:
+    """The request's signature by its party (header Deconfliction-Signature: the JSON of
+    engine.ledger.signing.RequestSignature over the method, the request target, the JSON body,
+    the time and a nonce), verified with the key the party registered; None when unsigned and
+    the server does not require signatures."""
+    header = request.headers.get(SIGNATURE_HEADER)
+    if header is None:
+        if request.app.state.settings.require_signatures:
+            raise Unauthenticated(f"this server requires each write to be signed ({SIGNATURE_HEADER})")
+        return None
+    try:
+        raw = orjson.loads(header)
+    except orjson.JSONDecodeError:
+        raise InvalidInput(SIGNATURE_HEADER, "expected a JSON object {alg, kid, signed_at, nonce, sig}") from None
+    signature = RequestSignature.from_json(raw, field=SIGNATURE_HEADER)
+    party = core.state.parties.get(caller.party)
+    if party is None or not party.public_key:
+        raise Unauthenticated(f"no key is registered for {caller.party}: PUT /v1/party-key first")
+    body = orjson.loads(await request.body()) if with_body else None
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    verified = verify_request(signature, load_public_key(party.public_key), party=caller.party, method=request.method,
+                              path=target, body=body, now_s=core.clock.now_s())
+    return SignedRequest(request.method, target, body, signature.as_json(), verified.replay_key, verified.signed_at_s)
+
+
+@router.put("/party-key", operation_id="v1PutPartyKey")
+async def put_party_key(body: PartyKeyBody, request: Request, core: Core, caller: Declarer) -> JSONResponse:
+    """Register the caller's Ed25519 public key: its signed requests are then verified with it,
+    and the signatures kept in the ledger for an inquiry. Replacing a key takes a request signed
+    with the key it replaces."""
+    key = load_public_key(body.public_key, "public_key")
+    signed = await _signed(request, core, caller) if request.headers.get(SIGNATURE_HEADER) else None
+    receipt = await core.register_key(party=caller.party, public_key=encode_public_key(key), kid=key_id(key),
+                                      signed=signed)
+    return JSONResponse({"party": caller.party, "kid": key_id(key), "receipt": _receipt_json(receipt)})
+
+
 @router.put("/declarations/{declaration_id}", operation_id="v1PutDeclaration")
-async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, core: Core,
+async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, request: Request, core: Core,
                           caller: Declarer) -> JSONResponse:
     """Create (201) or revise (200, `version` = the current one) a declaration; 409 when stale.
-    Conflicting declarations are accepted, flagged, notified and advised."""
+    Conflicting declarations are accepted, flagged, notified and advised. May be signed
+    (Deconfliction-Signature); the server may require it."""
+    signed = await _signed(request, core, caller)
     volumes = await off_loop_if_heavy(body.parsed_volumes, vertex_count(body.volumes))
     outcome = await core.declare(party=caller.party, declaration_id=declaration_id, kind=body.declaration_kind,
-                                 volumes=volumes, priority=body.priority, purpose=body.purpose, version=body.version)
+                                 volumes=volumes, priority=body.priority, purpose=body.purpose, version=body.version,
+                                 signed=signed)
     return JSONResponse(_outcome_json(outcome, caller.party, core.rules.purpose_secret),
                         status_code=201 if outcome.created else 200)
 
@@ -89,9 +139,10 @@ async def dry_run(declaration_id: DeclarationId, body: DeclarationBody, core: Co
 
 
 @router.delete("/declarations/{declaration_id}", operation_id="v1WithdrawDeclaration")
-async def withdraw(declaration_id: DeclarationId, core: Core, caller: Declarer,
+async def withdraw(declaration_id: DeclarationId, request: Request, core: Core, caller: Declarer,
                    version: Annotated[int, Query(ge=1, le=INT64_MAX)]) -> JSONResponse:
-    receipt = await core.withdraw(party=caller.party, declaration_id=declaration_id, version=version)
+    signed = await _signed(request, core, caller, with_body=False)
+    receipt = await core.withdraw(party=caller.party, declaration_id=declaration_id, version=version, signed=signed)
     return JSONResponse({"withdrawn": declaration_id, "version": version, "receipt": _receipt_json(receipt)})
 
 
@@ -166,11 +217,15 @@ async def list_notices(core: Core, caller: Reader,
 
 
 @router.post("/notices/{notice_id}/acknowledgement", operation_id="v1Acknowledge")
-async def acknowledge(notice_id: Annotated[str, Path(max_length=512)], body: AcknowledgementBody, core: Core,
-                      caller: Acknowledger) -> JSONResponse:
-    """The read-back: the declaration and version the party saw. 409 when not current (logged)."""
+async def acknowledge(notice_id: Annotated[str, Path(max_length=512)], body: AcknowledgementBody, request: Request,
+                      core: Core, caller: Acknowledger) -> JSONResponse:
+    """The read-back: the declaration and version the party saw, and optionally the digest of
+    what it was shown. 409 when not current, or the digest is not that of what is in force
+    (logged). May be signed (Deconfliction-Signature); the server may require it."""
+    signed = await _signed(request, core, caller)
     notice, receipt = await core.acknowledge_logged(party=caller.party, notice_id=notice_id,
-                                                    declaration_id=body.declaration, version=body.version)
+                                                    declaration_id=body.declaration, version=body.version,
+                                                    digest=body.digest, signed=signed)
     return JSONResponse({"notice": notice_view(notice, []), "receipt": _receipt_json(receipt)})
 
 
