@@ -21,6 +21,8 @@ from .cli_errors import exit_2_on_error, fail
 from .cli_serve import serve, token
 from .cli_tactical import tactical_app
 from .cli_version import VersionOption
+from .engine.ledger.chain import LedgerEntry
+from .errors import InvalidInput
 from .store import Database, ledger_repo, sqlite_url
 
 app = typer.Typer(
@@ -176,8 +178,21 @@ def _open_existing(db: Path) -> Database:
 
 
 @ledger_app.command("verify")
-def ledger_verify(db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db")) -> None:
-    """Check every link of the hash chain; exit 1 if any entry was edited, removed or reordered."""
+def ledger_verify(
+    db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db"),
+    export: Annotated[Path | None, typer.Option("--export", help="An exported ledger (JSON Lines) to check "
+                                                "instead of a database: what an inquiry holds.")] = None,
+    receipts: Annotated[Path | None, typer.Option("--receipts", help="A folder of receipts and tree heads the "
+                                                  "parties kept (JSON files, as the server answered them).")] = None,
+    keys: Annotated[Path | None, typer.Option("--keys", help="A folder of keys: log.pub (the server's log key) and "
+                                              "PARTY.pub for each party that gave its own (base64url or PEM).")] = None,
+) -> None:
+    """Check every link of the hash chain; exit 1 if any entry was edited, removed or reordered.
+    With --export: also every signed request against its party's key, and every kept receipt
+    and tree head against the transparency log the export rebuilds."""
+    if export is not None:
+        _verify_export(export, receipts, keys)
+        return
     database = _open_existing(db)
     with database.read() as connection:
         result = ledger_repo.verify(connection)
@@ -187,6 +202,63 @@ def ledger_verify(db: Annotated[Path, typer.Option("--db", help="SQLite file.")]
         console.print(f"[green]ledger verified[/]: {result.entries} entries, head {result.head_hash}")
         return
     console.print(f"[bold red]ledger BROKEN[/] at entry {result.first_bad_seq}: {result.reason}")
+    raise typer.Exit(1)
+
+
+def _verify_export(export: Path, receipts: Path | None, keys: Path | None) -> None:
+    from .engine.ledger.inquiry import examine
+    from .engine.ledger.signing import Receipt, SignedTreeHead, load_public_key
+
+    if not export.is_file():
+        raise fail(f"--export: {export} does not exist")
+    entries = []
+    for number, line in enumerate(export.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            entries.append(LedgerEntry(int(raw["seq"]), float(raw["at_s"]), str(raw["actor"]), str(raw["kind"]),
+                                       raw["payload"], str(raw["prev_hash"]), str(raw["hash"])))
+        except (ValueError, KeyError, TypeError) as error:
+            raise fail(f"--export: line {number} is not a ledger entry ({error})") from None
+    log_key, party_keys = None, {}
+    if keys is not None:
+        if not keys.is_dir():
+            raise fail(f"--keys: {keys} is not a folder")
+        for path in sorted(keys.glob("*.pub")):
+            try:
+                key = load_public_key(path.read_text(encoding="utf-8").strip(), str(path))
+            except InvalidInput as error:
+                raise fail(f"--keys: {error.message}") from None
+            if path.stem == "log":
+                log_key = key
+            else:
+                party_keys[path.stem] = key
+    heads: list[tuple[str, Any]] = []
+    if receipts is not None:
+        if not receipts.is_dir():
+            raise fail(f"--receipts: {receipts} is not a folder")
+        for path in sorted(receipts.glob("*.json")):
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                if "receipt" in raw and raw["receipt"] is not None:
+                    heads.append((path.name, Receipt.from_json(raw["receipt"])))
+                elif "leaf_index" in raw:
+                    heads.append((path.name, Receipt.from_json(raw)))
+                else:
+                    heads.append((path.name, SignedTreeHead.from_json(raw.get("tree_head", raw))))
+            except (ValueError, InvalidInput) as error:
+                raise fail(f"--receipts: {path.name} is not a receipt or tree head ({error})") from None
+    report = examine(entries, heads=heads, log_key=log_key, party_keys=party_keys)
+    console = Console()
+    summary = (f"{report.entries} entries, {report.signatures_checked} signed requests, "
+               f"{report.heads_checked} receipts and tree heads")
+    if report.ok:
+        console.print(f"[green]ledger verified[/]: {summary}")
+        return
+    console.print(f"[bold red]ledger NOT verified[/]: {summary}")
+    for finding in report.findings:
+        console.print(f"  {finding.what} ({finding.where}): {finding.problem}")
     raise typer.Exit(1)
 
 
