@@ -196,12 +196,30 @@ def ledger_verify(
     database = _open_existing(db)
     with database.read() as connection:
         result = ledger_repo.verify(connection)
+        mismatches = []
+        if result.ok:  # the tables against the log: an edit the log did not record
+            from .app.projection import compare
+            from .store import repo
+
+            secret_file = db.parent / ".deconfliction" / "purpose-secret"
+            secret = secret_file.read_bytes() if secret_file.is_file() else None
+            try:
+                state = repo.load_state(connection)
+            except (ValueError, KeyError, TypeError) as error:  # a value no write of ours stores
+                database.close()
+                Console().print(f"[bold red]tables unreadable[/] (edited outside the server?): {error}")
+                raise typer.Exit(1) from None
+            mismatches = compare(ledger_repo.entries(connection), state, purpose_secret=secret)
     database.close()
     console = Console()
-    if result.ok:
-        console.print(f"[green]ledger verified[/]: {result.entries} entries, head {result.head_hash}")
+    if result.ok and not mismatches:
+        console.print(f"[green]ledger verified[/]: {result.entries} entries, head {result.head_hash}; "
+                      "the tables are its projection")
         return
-    console.print(f"[bold red]ledger BROKEN[/] at entry {result.first_bad_seq}: {result.reason}")
+    if not result.ok:
+        console.print(f"[bold red]ledger BROKEN[/] at entry {result.first_bad_seq}: {result.reason}")
+    for m in mismatches:
+        console.print(f"[bold red]table {m.table}[/], {m.key}: {m.problem}")
     raise typer.Exit(1)
 
 

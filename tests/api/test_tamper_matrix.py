@@ -77,7 +77,8 @@ def record(tmp_path_factory: pytest.TempPathFactory, public_pem: Path, token) ->
     for party, key in keys.items():
         (key_dir / f"{party}.pub").write_text(encode_public_key(key.public_key()))
     log_key = serialization.load_pem_private_key((settings.key_dir / LOG_KEY_FILE).read_bytes(), password=None)
-    return {"export": export, "receipts": receipts, "keys": key_dir, "log_key": log_key, "work": work}
+    return {"export": export, "receipts": receipts, "keys": key_dir, "log_key": log_key, "work": work,
+            "db": settings.db}
 
 
 def lines(export: Path) -> list[dict[str, Any]]:
@@ -171,3 +172,31 @@ def test_bad_input_is_a_clear_error_with_exit_2(record: dict[str, Any], tmp_path
     broken.write_text("{not json\n")
     code, output = verify(record, broken)
     assert code == 2 and "line 1" in output
+
+
+@pytest.mark.parametrize("edit", [
+    None,
+    "UPDATE notices SET state = 'sent', acknowledged_at_s = NULL",  # an acknowledgement undone in the table
+    "UPDATE notices SET state = 'Sent'",  # a value the server never writes
+    "UPDATE declarations SET priority = 7 WHERE id = 'strike'",
+    "UPDATE declarations SET purpose = 'humanitarian convoy' WHERE id = 'cap'",  # a purpose changed after the fact
+    "DELETE FROM declarations WHERE id = 'cap'",
+    "UPDATE parties SET public_key = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = 'crimson'",
+])
+def test_an_edited_state_table_is_not_the_logs_projection(record: dict[str, Any], tmp_path: Path, edit: str | None) -> None:
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "t.db"
+    shutil.copy(record["db"], db)
+    shutil.copytree(record["db"].parent / ".deconfliction", tmp_path / ".deconfliction")
+    if edit is not None:
+        with sqlite3.connect(db) as connection:
+            connection.execute("PRAGMA foreign_keys=OFF")
+            assert connection.execute(edit).rowcount >= 1
+    result = runner.invoke(cli, ["ledger", "verify", "--db", str(db)])
+    output = " ".join(result.output.split())
+    if edit is None:
+        assert result.exit_code == 0 and "the tables are its projection" in output, output
+    else:
+        assert result.exit_code == 1 and "table" in output, output
