@@ -22,7 +22,7 @@ from .cli_serve import serve, token
 from .cli_tactical import tactical_app
 from .cli_version import VersionOption
 from .engine.ledger.chain import LedgerEntry
-from .errors import InvalidInput
+from .errors import InvalidInput, Unavailable
 from .store import Database, ledger_repo, sqlite_url
 
 app = typer.Typer(
@@ -194,10 +194,15 @@ def ledger_verify(
         _verify_export(export, receipts, keys)
         return
     database = _open_existing(db)
+    try:
+        database.check_current()
+        current_schema = True
+    except Unavailable:
+        current_schema = False  # an older schema: its tables are not this code's to project
     with database.read() as connection:
         result = ledger_repo.verify(connection)
         mismatches = []
-        if result.ok:  # the tables against the log: an edit the log did not record
+        if result.ok and current_schema:  # the tables against the log: an edit the log did not record
             from .app.projection import compare
             from .store import repo
 
@@ -213,8 +218,9 @@ def ledger_verify(
     database.close()
     console = Console()
     if result.ok and not mismatches:
-        console.print(f"[green]ledger verified[/]: {result.entries} entries, head {result.head_hash}; "
-                      "the tables are its projection")
+        tables = ("the tables are its projection" if current_schema else
+                  "the tables were not compared (an older schema: `deconfliction db upgrade` first)")
+        console.print(f"[green]ledger verified[/]: {result.entries} entries, head {result.head_hash}; {tables}")
         return
     if not result.ok:
         console.print(f"[bold red]ledger BROKEN[/] at entry {result.first_bad_seq}: {result.reason}")
