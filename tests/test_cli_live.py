@@ -129,3 +129,41 @@ def test_the_live_demo_records_what_the_offline_replay_finds(tmp_path) -> None:
         [{k: v for k, v in n.items() if k not in strip} for n in b["notices"]]
     assert a["ledger"]["ok"] and all(count > 0 for count in a["events_received"].values())
     assert any(n["state"] == "escalated" for n in a["notices"]) and any(n["state"] == "acknowledged" for n in a["notices"])
+
+
+def test_the_cli_keeps_receipts_and_refuses_a_log_that_does_not_extend_the_head_it_kept(local_server, tmp_path) -> None:
+    url, db = local_server
+    blue = run("token", "--party", "blue", "--db", str(db)).stdout.strip()
+    kept = tmp_path / "receipts"
+    now = time.time()
+    for i in range(3):
+        done = run("declare", str(_declaration_file(tmp_path, f"blue-{i}", box(34 + i, 33, t=(now + 7200, now + 9000)))),
+                   "--server", url, "--token", blue, "--receipts", str(kept))
+        assert done.returncode == 0, done.stderr
+    receipts = sorted(p.name for p in kept.glob("*-declared-*.json"))
+    assert len(receipts) == 3 and (kept / "log.pub").is_file() and (kept / "last-tree-head.json").is_file()
+    head = json.loads((kept / "last-tree-head.json").read_text())["tree_head"]
+    assert head["tree_size"] == json.loads((kept / receipts[-1]).read_text())["receipt"]["tree_head"]["tree_size"]
+
+    # the inquiry checks the kept receipts against an export of the server's ledger
+    export = tmp_path / "ledger.jsonl"
+    assert run("ledger", "export", "--db", str(db), "--out", str(export)).returncode == 0
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "log.pub").write_text((kept / "log.pub").read_text())
+    verified = run("ledger", "verify", "--export", str(export), "--receipts", str(kept), "--keys", str(keys))
+    assert verified.returncode == 0 and "4 receipts and tree heads" in " ".join(verified.stdout.split()), verified.stdout
+
+    # a head kept from another history, signed with the server's own log key (the operator showed
+    # this party a fork): the next write is refused
+    from cryptography.hazmat.primitives import serialization
+
+    from deconfliction.engine.ledger.signing import sign_tree_head
+
+    log_key = serialization.load_pem_private_key((db.parent / ".deconfliction" / "log-signing-key.pem").read_bytes(),
+                                                 password=None)
+    forked = sign_tree_head(log_key, tree_size=head["tree_size"], root_hash=bytes(32), timestamp_ms=head["timestamp_ms"])
+    (kept / "last-tree-head.json").write_text(json.dumps({"tree_head": forked.as_json()}))
+    refused = run("declare", str(_declaration_file(tmp_path, "blue-9", box(39, 33, t=(now + 7200, now + 9000)))),
+                  "--server", url, "--token", blue, "--receipts", str(kept))
+    assert refused.returncode == 1 and "rewritten or forked" in refused.stderr

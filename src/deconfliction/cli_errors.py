@@ -11,11 +11,12 @@ from rich.console import Console
 from .errors import DeconflictionError
 
 
-def fail(message: str) -> typer.Exit:
-    """Print `message` as an error; the caller raises what this returns."""
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print `message` as an error; the caller raises what this returns (exit 2: bad input; 1: a
+    check failed)."""
     # soft_wrap: one line whatever the width (rich would break it at 80 columns off a terminal)
     Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
+    return typer.Exit(code)
 
 
 @contextmanager
