@@ -98,9 +98,9 @@ def test_db_upgrade_and_ledger_verify_never_migrates(tmp_path) -> None:
     with sqlite3.connect(old) as c:
         assert c.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
     upgraded = run("db", "upgrade", "--db", str(old))
-    assert upgraded.returncode == 0 and "0002 -> 0003" in upgraded.stdout
+    assert upgraded.returncode == 0 and "0002 -> 0004" in upgraded.stdout
     with sqlite3.connect(old) as c:
-        assert c.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+        assert c.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
 
 
 def test_version_and_help_list_the_commands() -> None:

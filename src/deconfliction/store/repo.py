@@ -56,6 +56,12 @@ def _notice(r: Any) -> Notice:
                   r.deadline_s, NoticeState(r.state), r.acknowledged_at_s, r.escalated_at_s, r.delivered_at_s)
 
 
+def _subscription(r: Any) -> Subscription:
+    return Subscription(r.id, r.party, r.version, r.notification_index, volumes_from_json(r.volumes), r.uss_base_url,
+                        bool(r.notify_for_operational_intents), bool(r.notify_for_constraints), bool(r.implicit),
+                        r.updated_at_s)
+
+
 def load_state(connection: Connection) -> State:
     """The state as the database holds it."""
     state = State()
@@ -64,11 +70,7 @@ def load_state(connection: Connection) -> State:
     state.apply(Change(
         put_parties=tuple(Party(r.id, r.name) for r in connection.execute(select(parties))),
         put_declarations=tuple(_declaration(r) for r in connection.execute(select(declarations))),
-        put_subscriptions=tuple(
-            Subscription(r.id, r.party, r.version, r.notification_index, volumes_from_json(r.volumes), r.uss_base_url,
-                         bool(r.notify_for_operational_intents), bool(r.notify_for_constraints), bool(r.implicit),
-                         r.updated_at_s)
-            for r in connection.execute(select(subscriptions))),
+        put_subscriptions=tuple(_subscription(r) for r in connection.execute(select(subscriptions))),
         put_availability=tuple(UssAvailability(r.uss, Availability(r.availability), r.version)
                                for r in connection.execute(select(uss_availability))),
         put_notices=tuple(_notice(r) for r in connection.execute(select(notices))),
