@@ -18,10 +18,11 @@ from rich.console import Console
 
 from .cli_client import ack, declare, notices
 from .cli_errors import exit_2_on_error, fail
-from .cli_serve import serve, token
+from .cli_serve import db_shown, serve, token
 from .cli_tactical import tactical_app
 from .cli_version import VersionOption
-from .store import Database, ledger_repo, sqlite_url
+from .store import Database, database_url, ledger_repo, sqlite_url
+from .store.database import is_postgres_url
 
 app = typer.Typer(
     name="deconfliction",
@@ -112,27 +113,31 @@ def demo(
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db")) -> None:
-    """Bring the database to this version's schema (moves older databases into it)."""
-    database = Database(sqlite_url(db))
+def db_upgrade(db: Annotated[str, typer.Option("--db", help="SQLite file or postgresql:// URL.")] = "deconfliction.db") -> None:
+    """Bring the database to this version's schema (moves older databases into it). A pool's
+    servers (PostgreSQL) never migrate on start: run this once, before starting them."""
+    database = Database(database_url(db))
     try:
         with exit_2_on_error():
             before = database.revision()
             database.upgrade()
-            Console().print(f"database {db}: schema {before or 'none'} -> {database.revision()}")
+            Console().print(f"database {db_shown(db)}: schema {before or 'none'} -> {database.revision()}")
     finally:
         database.close()
 
 
-def _open_existing(db: Path) -> Database:
-    """The database read-only: an inquiry's tools never migrate or write what they examine."""
-    if not db.is_file():
+def _open_existing(db: str) -> Database:
+    """The database read-only: an inquiry's tools never migrate or write what they examine
+    (a PostgreSQL database is read in read-only snapshots: nothing here writes)."""
+    if is_postgres_url(db):
+        return Database(database_url(db))
+    if not Path(db).is_file():
         raise fail(f"--db: {db} does not exist")
     return Database(sqlite_url(db), read_only=True)
 
 
 @ledger_app.command("verify")
-def ledger_verify(db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db")) -> None:
+def ledger_verify(db: Annotated[str, typer.Option("--db", help="SQLite file or postgresql:// URL.")] = "deconfliction.db") -> None:
     """Check every link of the hash chain; exit 1 if any entry was edited, removed or reordered."""
     database = _open_existing(db)
     with database.read() as connection:
@@ -148,7 +153,7 @@ def ledger_verify(db: Annotated[Path, typer.Option("--db", help="SQLite file.")]
 
 @ledger_app.command("export")
 def ledger_export(
-    db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db"),
+    db: Annotated[str, typer.Option("--db", help="SQLite file or postgresql:// URL.")] = "deconfliction.db",
     out: Annotated[Path | None, typer.Option("--out", help="JSON Lines file (default: standard output).")] = None,
 ) -> None:
     """Write every entry as JSON Lines, in order, with its hashes, for an inquiry."""

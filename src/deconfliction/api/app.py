@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -14,7 +15,7 @@ from ..app.usecases import rules_of
 from ..clock import Clock, SystemClock
 from ..config import LOCAL_ISSUER, Settings
 from ..engine.tactical import Protection
-from ..store import Database, sqlite_url
+from ..store import Database, database_url
 from . import errors
 from .auth import TokenVerifier, load_keys, local_signing_key
 from .docs import install_offline_docs
@@ -36,8 +37,15 @@ def verifier_for(settings: Settings) -> TokenVerifier:
 
 def open_database(settings: Settings) -> Database:
     """The embedded SQLite default is brought to the current schema on start (a PostgreSQL pool
-    runs `deconfliction db upgrade` once instead)."""
-    database = Database(sqlite_url(settings.db), durability=settings.durability)
+    runs `deconfliction db upgrade` once instead: its servers refuse another schema)."""
+    database = Database(database_url(settings.db), durability=settings.durability)
+    if database.is_pool:
+        try:
+            database.check_current()
+        except Exception:
+            database.close()
+            raise
+        return database
     database.upgrade()
     return database
 
@@ -53,8 +61,9 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from .single_writer import single_writer
 
-        # The state in memory is the writers' serialization point: one server per database.
-        lock = None if database is not None else single_writer(settings.db)
+        # SQLite: the state in memory is the writers' serialization point, one server per
+        # database. A pool's servers decide in serializable transactions instead.
+        lock = None if database is not None or settings.pool else single_writer(Path(settings.db))
         db = database or open_database(settings)
         core = App(db, clock or SystemClock(), rules=rules_of(settings), dss_rules=rules_of(settings, door="dss"),
                    protection=Protection(settings.rpz_m, settings.hpz_m, settings.lookahead_s),
