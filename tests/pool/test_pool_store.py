@@ -48,10 +48,16 @@ def test_two_apps_on_one_database_decide_on_each_others_writes(pg_url: str) -> N
         try:
             volumes = (parse_volume4d(box(10, 20, 0.01, start_in_s=3600), "volume"),)
             await apps[0].declare(party="blue", declaration_id="b1", kind=DeclarationKind.OPERATION, volumes=volumes)
+            blue_stream = apps[0].broker.subscribe("blue")  # blue listens on the first server
             assert apps[1].state.declaration("b1") is None  # not read yet: the second decides on the database
             await apps[1].declare(party="red", declaration_id="r1", kind=DeclarationKind.OPERATION, volumes=volumes)
             await apps[0].writer.settled()
             assert set(apps[0].state.notices) == set(apps[1].state.notices) and len(apps[0].state.notices) == 2
+            # the notice to blue was written by the second server: blue's stream on the first has it, once
+            assert [e.kind.value for e in drain(blue_stream)] == ["notice", "conflict"]
+            await apps[0].writer.settled()
+            await apps[1].writer.settled()
+            assert drain(blue_stream) == []
             # both escalate every notice past its deadline, at once: each is escalated once
             passes = await asyncio.gather(*(app.writer.write(
                 lambda state, now: usecases.escalate(state, now_s=now + 1e6)) for app in apps))
@@ -67,6 +73,25 @@ def test_two_apps_on_one_database_decide_on_each_others_writes(pg_url: str) -> N
     assert kinds.count("escalated") == 2
     for db in dbs:
         db.close()
+
+
+def drain(queue: asyncio.Queue) -> list:
+    out = []
+    while not queue.empty():
+        out.append(queue.get_nowait())
+    return out
+
+
+def test_one_server_at_a_time_holds_the_webhook_lease(pg_url: str) -> None:
+    from deconfliction.store import pool
+
+    upgrade(pg_url)
+    db = Database(database_url(pg_url))
+    claim = lambda holder, now: db.retrying(lambda c: pool.claim_lease(c, "webhooks", holder, now, 6.0))  # noqa: E731
+    assert claim("a", 100.0) and not claim("b", 101.0) and claim("a", 103.0)  # held, renewed
+    assert not claim("b", 108.9) and claim("b", 109.1)  # taken over once a's lease ran out
+    assert not claim("a", 110.0)
+    db.close()
 
 
 def test_serialization_failures_are_recognised() -> None:
