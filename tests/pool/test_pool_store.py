@@ -99,3 +99,32 @@ def test_serialization_failures_are_recognised() -> None:
         sqlstate = "40001"
 
     assert retryable(Failure()) and not retryable(ValueError())
+
+
+def test_a_server_behind_the_pruned_changes_reads_everything_again(pg_url: str, monkeypatch) -> None:
+    from deconfliction.geo import parse_volume4d
+    from deconfliction.store import pool
+
+    monkeypatch.setattr(pool, "PRUNE_EVERY", 2)
+    monkeypatch.setattr(pool, "KEEP_CHANGES", 2)
+    upgrade(pg_url)
+    dbs = [Database(database_url(pg_url)) for _ in range(2)]
+
+    async def scenario() -> None:
+        apps = [App(db, SystemClock()) for db in dbs]
+        try:
+            for i in range(7):
+                volumes = (parse_volume4d(box(10 + i, 20, 0.01, start_in_s=3600), "volume"),)
+                await apps[0].declare(party="blue", declaration_id=f"b{i}", kind=DeclarationKind.OPERATION,
+                                      volumes=volumes)
+            with dbs[0].read() as connection:
+                assert connection.exec_driver_sql("SELECT MIN(seq) FROM changes").scalar_one() > 1
+            await apps[1].writer.settled()
+            assert sorted(d.id for d in apps[1].state.declarations) == [f"b{i}" for i in range(7)]
+        finally:
+            for app in apps:
+                app.writer.close()
+
+    asyncio.run(scenario())
+    for db in dbs:
+        db.close()

@@ -33,7 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
+
 from ..clock import Clock
+from ..errors import Unavailable
 from ..engine.f3548 import Outcome
 from ..engine.state import Change, State, net_change
 from ..model import Event
@@ -56,6 +59,13 @@ def _again(exc: BaseException) -> bool:
     return retryable(exc) or sqlstate(exc) == "23505"
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """A lost or refused connection (not a decision the database made)."""
+    import psycopg
+
+    return not _again(exc) and isinstance(exc, (OperationalError, psycopg.OperationalError))
+
+
 class PoolWriter:
     """The same interface as `Writer` (state, reading, settled, write, close)."""
 
@@ -73,6 +83,7 @@ class PoolWriter:
         self._queue: list[tuple[Decide, asyncio.Future[Any]]] = []
         self._readers: list[asyncio.Future[None]] = []
         self._busy = False
+        self._stale = False  # the state could not be read again after a failure
         self.retries = 0
 
     def close(self) -> None:
@@ -124,9 +135,14 @@ class PoolWriter:
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-        for reader in readers:
-            if not reader.done():
+        for reader in readers:  # a read that could not catch up is not answered from the cache
+            if reader.done():
+                continue
+            if exc is None:
                 reader.set_result(None)
+            else:
+                reader.set_exception(exc if isinstance(exc, Unavailable) else Unavailable(
+                    f"the pool's database is unavailable ({type(exc).__name__})"))
         if result.others and self.on_others is not None:
             self.on_others(result.others)
         if result.change.events and self.on_commit is not None:
@@ -135,6 +151,12 @@ class PoolWriter:
 
     # -- on the worker thread -------------------------------------------------------------
     def _job(self, items: list[Decide]) -> _Done:
+        if self._stale:
+            try:
+                self._reload()
+            except Exception as exc:
+                raise Unavailable(f"the pool's database is unavailable ({type(exc).__name__})") from exc
+            self._stale = False
         if not items:
             return self._catch_up()
         for attempt in range(MAX_ATTEMPTS):
@@ -145,7 +167,12 @@ class PoolWriter:
                 finally:
                     self._turn.give_back()
             except Exception as exc:
-                self._reload()
+                try:
+                    self._reload()
+                except Exception:  # the database is down: read everything again before the next job
+                    self._stale = True
+                if _unreachable(exc):
+                    raise Unavailable(f"the pool's database is unavailable ({type(exc).__name__})") from exc
                 if not _again(exc) or attempt == MAX_ATTEMPTS - 1:
                     raise
                 self.retries += 1
@@ -159,7 +186,7 @@ class PoolWriter:
         if caught is None:
             return _Done()
         with self._lock:
-            pool.apply(self.state, caught)
+            self.state = pool.apply(self.state, caught)
             self._seen = caught.seq
         return _Done(others=caught.events)
 
@@ -171,7 +198,7 @@ class PoolWriter:
             pending: list[tuple[float, Change]] = []
             with self._lock:
                 if caught is not None:
-                    pool.apply(self.state, caught)
+                    self.state = pool.apply(self.state, caught)
                     done.others = caught.events
                 for decide in items:
                     now_s = self.clock.now_s()

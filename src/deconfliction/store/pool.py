@@ -33,6 +33,9 @@ _TURN = "SELECT cell FROM cell_locks WHERE cell = %s FOR UPDATE"
 _LAST = "SELECT COALESCE(MAX(seq), 0) FROM changes"
 _SINCE = "SELECT seq, keys FROM changes WHERE seq > ? ORDER BY seq"
 _RECORD = "INSERT INTO changes (seq, at_s, keys) VALUES (?, ?, ?)"
+_PRUNE = "DELETE FROM changes WHERE seq <= ?"
+KEEP_CHANGES = 20_000  # a server further behind than this many write transactions reloads everything
+PRUNE_EVERY = 1_000
 
 
 class Turn:
@@ -90,7 +93,10 @@ def last_seq(connection: Connection) -> int:
 
 
 def record_change(connection: Connection, seq: int, at_s: float, change: Change) -> None:
+    """Append the change's keys at `seq`; every PRUNE_EVERY seqs, forget those older than KEEP_CHANGES."""
     connection.exec_driver_sql(paramstyle_sql(connection, _RECORD), (seq, at_s, orjson.dumps(keys_of(change)).decode()))
+    if seq % PRUNE_EVERY == 0 and seq > KEEP_CHANGES:
+        connection.exec_driver_sql(paramstyle_sql(connection, _PRUNE), (seq - KEEP_CHANGES,))
 
 
 def load(connection: Connection) -> tuple[State, int]:
@@ -104,6 +110,7 @@ class CaughtUp:
     change: Change  # the rows others changed, as puts (and deletes of rows now gone)
     event_seq: dict[str, int]
     events: tuple[Event, ...]  # events others wrote, to publish to this server's live streams
+    state: State | None = None  # the whole state, read again: the changes since `seen` were pruned
 
 
 def catch_up(connection: Connection, state: State, seen: int) -> CaughtUp | None:
@@ -111,6 +118,8 @@ def catch_up(connection: Connection, state: State, seen: int) -> CaughtUp | None
     rows = connection.exec_driver_sql(paramstyle_sql(connection, _SINCE), (seen,)).all()
     if not rows:
         return None
+    if int(rows[0][0]) != seen + 1:  # pruned past what this server saw: read everything again
+        return CaughtUp(int(rows[-1][0]), Change(), {}, (), load_state(connection))
     keys: dict[str, set[Any]] = {}
     for _, text in rows:
         for name, values in orjson.loads(text).items():
@@ -156,10 +165,14 @@ def _reload(connection: Connection, state: State, seq: int, keys: dict[str, set[
     return CaughtUp(seq, change, event_seq, tuple(new_events))
 
 
-def apply(state: State, caught: CaughtUp) -> None:
+def apply(state: State, caught: CaughtUp) -> State:
+    """The state caught up (the same object, or the one read again)."""
+    if caught.state is not None:
+        return caught.state
     state.apply(caught.change)
     for party, seq in caught.event_seq.items():
         state.event_seq[party] = max(state.event_seq.get(party, 0), seq)
+    return state
 
 
 _CLAIM = ("UPDATE leases SET holder = ?, until_s = ? WHERE name = ? AND (holder = ? OR until_s < ?)")
