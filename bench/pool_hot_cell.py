@@ -9,8 +9,8 @@ a race and re-plans.
 
 Each configuration starts fresh: a SQLite file with one server, or a database of a
 throwaway PostgreSQL cluster (tests/postgres.py: initdb, fsync on) with N servers; planner
-i talks to server i mod N. Prints successful writes/s, p50/p99 of the PUTs, 409s, 5xx and
-the serializability check: every overlapping pair of accepted intents (circles closer than
+i talks to server i mod N. Prints successful writes/s, p50/p99 of the PUTs, 409s, 5xx, the
+pool's retried transactions (40001/40P01, from the servers' logs) and the serializability check: every overlapping pair of accepted intents (circles closer than
 the sum of their radii, windows overlapping; all share 0-150 m) has one holding the other's
 OVN in its key.
 
@@ -154,10 +154,12 @@ def run(config: str, seconds: float, planners: int, cluster: Cluster | None, wor
         db = cluster.database()
         subprocess.run([CLI, "db", "upgrade", "--db", db], check=True, capture_output=True)
     processes, ports = [], []
+    log = workdir / f"{config.replace(':', '-')}-{uuid.uuid4().hex[:6]}.log"
     for _ in range(servers):
         port = free_port()
-        process = subprocess.Popen([CLI, "serve", "--port", str(port), "--db", db, "--public-key", str(pem),
-                                    "--issuer", ISSUER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with log.open("ab") as output:
+            process = subprocess.Popen([CLI, "serve", "--port", str(port), "--db", db, "--public-key", str(pem),
+                                        "--issuer", ISSUER], stdout=output, stderr=subprocess.STDOUT)
         wait_ready(port, process)
         processes.append(process)
         ports.append(port)
@@ -176,7 +178,8 @@ def run(config: str, seconds: float, planners: int, cluster: Cluster | None, wor
         for process in processes:
             process.wait(timeout=30)
     pairs, bad = violations(tally.accepted)
-    return {"config": config, "writes_per_s": tally.writes / seconds, "writes": tally.writes,
+    retries = log.read_text(errors="replace").count("pool write retried")
+    return {"retries": retries, "config": config, "writes_per_s": tally.writes / seconds, "writes": tally.writes,
             "p50_ms": percentile(tally.latencies, 0.5) * 1000, "p99_ms": percentile(tally.latencies, 0.99) * 1000,
             "conflicts": tally.conflicts, "server_errors": tally.server_errors, "other_errors": tally.other_errors,
             "overlapping_pairs": pairs, "violations": bad}
@@ -203,11 +206,11 @@ def main() -> None:
         cluster = Cluster(fsync=True).start() if any(c.startswith("pg") for c in args.configs) else None
         try:
             print(f"{'config':9} {'writes/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'409s':>6} {'5xx':>5} "
-                  f"{'pairs':>8} {'violations':>10}")
+                  f"{'pairs':>8} {'violations':>10} {'retries':>7}")
             for config in args.configs:
                 r = run(config, args.seconds, args.planners, cluster, workdir, pem, tokens)
                 print(f"{r['config']:9} {r['writes_per_s']:9.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-                      f"{r['conflicts']:6d} {r['server_errors']:5d} {r['overlapping_pairs']:8d} {r['violations']:10d}"
+                      f"{r['conflicts']:6d} {r['server_errors']:5d} {r['overlapping_pairs']:8d} {r['violations']:10d} {r['retries']:7d}"
                       + (f"  (other 4xx: {r['other_errors']})" if r["other_errors"] else ""), flush=True)
         finally:
             if cluster is not None:

@@ -176,7 +176,8 @@ class PoolWriter:
                 if not _again(exc) or attempt == MAX_ATTEMPTS - 1:
                     raise
                 self.retries += 1
-                log.info("pool write retried (%s)", sqlstate(exc))
+                # rare while servers take the turn: worth an operator's eye when frequent
+                log.warning("pool write retried (%s)", sqlstate(exc))
                 time.sleep(backoff_s(attempt))
         raise AssertionError("unreachable")
 
