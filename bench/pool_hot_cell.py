@@ -42,9 +42,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from dss_hot_cell import Connection, free_port, percentile, rfc3339, wait_ready  # noqa: E402
+from dss_hot_cell import Connection, free_port, percentile, rfc3339, wait_ready
 
-from tests.postgres import Cluster  # noqa: E402
+from tests.postgres import Cluster
 
 CLI = str(Path(sys.executable).parent / "deconfliction")
 ISSUER = "https://bench.invalid"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ..api.conftest import public_pem, rsa_key, token  # noqa: F401  (the same keypair fixtures)
 from ..postgres import Cluster, pg_bin
 
 
@@ -32,5 +33,3 @@ def pg_url(cluster: Cluster) -> str:
     """A fresh, empty database of the session's cluster (its postgresql:// URL)."""
     return cluster.database()
 
-
-from ..api.conftest import public_pem, rsa_key, token  # noqa: E402,F401  (the same keypair fixtures)

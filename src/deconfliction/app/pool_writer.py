@@ -36,9 +36,9 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import OperationalError
 
 from ..clock import Clock
-from ..errors import Unavailable
 from ..engine.f3548 import Outcome
 from ..engine.state import Change, State, net_change
+from ..errors import Unavailable
 from ..model import Event
 from ..store import Database, pool, repo
 from ..store.database import MAX_ATTEMPTS, backoff_s, retryable, sqlstate
@@ -169,7 +169,7 @@ class PoolWriter:
             except Exception as exc:
                 try:
                     self._reload()
-                except Exception:  # the database is down: read everything again before the next job
+                except Exception:  # noqa: BLE001 (the database is down: read everything again before the next job)
                     self._stale = True
                 if _unreachable(exc):
                     raise Unavailable(f"the pool's database is unavailable ({type(exc).__name__})") from exc
@@ -205,7 +205,7 @@ class PoolWriter:
                     now_s = self.clock.now_s()
                     try:
                         outcome = decide(self.state, now_s)
-                    except Exception as exc:  # this write's answer; its neighbours go on
+                    except Exception as exc:  # noqa: BLE001 (this write's answer; its neighbours go on)
                         done.results.append(exc)
                         continue
                     if outcome.change.events:

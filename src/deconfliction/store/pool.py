@@ -25,8 +25,17 @@ from sqlalchemy import Connection, select
 from ..engine.state import Change, State
 from ..model import Availability, Event, EventKind, LateNotice, Party, UssAvailability, Webhook
 from .ledger_repo import paramstyle_sql
-from .repo import _declaration, _notice, _subscription, load_state
-from .schema import declarations, events, late_notices, notices, parties, subscriptions, uss_availability, webhooks
+from .repo import declaration_of, load_state, notice_of, subscription_of
+from .schema import (
+    declarations,
+    events,
+    late_notices,
+    notices,
+    parties,
+    subscriptions,
+    uss_availability,
+    webhooks,
+)
 
 WORLD = "*"
 _TURN = "SELECT cell FROM cell_locks WHERE cell = %s FOR UPDATE"
@@ -66,7 +75,7 @@ class Turn:
         if self._connection is not None and not self._connection.closed:
             try:
                 self._connection.rollback()
-            except Exception:  # a broken connection releases its lock by closing
+            except Exception:  # noqa: BLE001 (a broken connection releases its lock by closing)
                 self._connection.close()
 
     def close(self) -> None:
@@ -133,8 +142,8 @@ def _in(connection: Connection, table: Any, column: Any, ids: Iterable[Any]) -> 
 
 
 def _reload(connection: Connection, state: State, seq: int, keys: dict[str, set[Any]]) -> CaughtUp:
-    found_d = [_declaration(r) for r in _in(connection, declarations, declarations.c.id, keys.get("d", ()))]
-    found_s = [_subscription(r) for r in _in(connection, subscriptions, subscriptions.c.id, keys.get("s", ()))]
+    found_d = [declaration_of(r) for r in _in(connection, declarations, declarations.c.id, keys.get("d", ()))]
+    found_s = [subscription_of(r) for r in _in(connection, subscriptions, subscriptions.c.id, keys.get("s", ()))]
     late = []
     for declaration_id, version in sorted(keys.get("l", ())):
         r = connection.execute(select(late_notices).where(late_notices.c.declaration_id == declaration_id,
@@ -149,7 +158,7 @@ def _reload(connection: Connection, state: State, seq: int, keys: dict[str, set[
         del_subscriptions=tuple(sorted(set(keys.get("s", ())) - {s.id for s in found_s})),
         put_availability=tuple(UssAvailability(r.uss, Availability(r.availability), r.version)
                                for r in _in(connection, uss_availability, uss_availability.c.uss, keys.get("a", ()))),
-        put_notices=tuple(_notice(r) for r in _in(connection, notices, notices.c.id, keys.get("n", ()))),
+        put_notices=tuple(notice_of(r) for r in _in(connection, notices, notices.c.id, keys.get("n", ()))),
         late_notices=tuple(late),
         put_webhooks=tuple(Webhook(r.party, r.url, r.secret, r.delivered_seq)
                            for r in _in(connection, webhooks, webhooks.c.party, keys.get("w", ()))),
