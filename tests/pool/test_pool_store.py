@@ -129,3 +129,39 @@ def test_a_server_behind_the_pruned_changes_reads_everything_again(pg_url: str, 
     asyncio.run(scenario())
     for db in dbs:
         db.close()
+
+
+def test_without_the_turn_serializable_transactions_still_decide_correctly(pg_url: str, monkeypatch) -> None:
+    """The turn only spares retries: with it bypassed, two servers' write transactions overlap,
+    PostgreSQL fails one of each conflicting pair (40001) and it is decided again, so every
+    overlapping pair of declarations of different parties still has its conflict notices."""
+    from deconfliction.geo import parse_volume4d
+    from deconfliction.store import pool
+
+    monkeypatch.setattr(pool.Turn, "take", lambda self: None)
+    upgrade(pg_url)
+    dbs = [Database(database_url(pg_url)) for _ in range(2)]
+    volumes = (parse_volume4d(box(10, 20, 0.01, start_in_s=3600), "volume"),)
+
+    async def scenario() -> None:
+        apps = [App(db, SystemClock()) for db in dbs]
+        try:
+            await asyncio.gather(*(apps[i % 2].declare(party=f"p{i % 4}", declaration_id=f"d{i}",
+                                                       kind=DeclarationKind.OPERATION, volumes=volumes)
+                                   for i in range(24)))
+            assert sum(app.writer.retries for app in apps) > 0  # the transactions did overlap
+            await apps[0].writer.settled()
+            told = {(n.about, n.other) for n in apps[0].state.notices.values()}
+            for i in range(24):
+                for j in range(i + 1, 24):
+                    if i % 4 != j % 4:  # different parties, same volume: each must have heard of the other
+                        assert (f"d{i}", f"d{j}") in told or (f"d{j}", f"d{i}") in told, (i, j)
+        finally:
+            for app in apps:
+                app.writer.close()
+
+    asyncio.run(scenario())
+    with dbs[0].read() as connection:
+        assert ledger_repo.verify(connection).ok
+    for db in dbs:
+        db.close()
