@@ -18,12 +18,13 @@ from rich.console import Console
 
 from .cli_client import ack, declare, notices
 from .cli_errors import exit_2_on_error, fail
-from .cli_serve import serve, token
+from .cli_serve import db_shown, serve, token
 from .cli_tactical import tactical_app
 from .cli_version import VersionOption
 from .engine.ledger.chain import LedgerEntry
 from .errors import InvalidInput, Unavailable
-from .store import Database, ledger_repo, sqlite_url
+from .store import Database, database_url, ledger_repo, sqlite_url
+from .store.database import is_postgres_url
 
 app = typer.Typer(
     name="deconfliction",
@@ -158,28 +159,32 @@ def _serve_console(scenario: Any, render: Any) -> Any:
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db")) -> None:
-    """Bring the database to this version's schema (moves older databases into it)."""
-    database = Database(sqlite_url(db))
+def db_upgrade(db: Annotated[str, typer.Option("--db", help="SQLite file or postgresql:// URL.")] = "deconfliction.db") -> None:
+    """Bring the database to this version's schema (moves older databases into it). A pool's
+    servers (PostgreSQL) never migrate on start: run this once, before starting them."""
+    database = Database(database_url(db))
     try:
         with exit_2_on_error():
             before = database.revision()
             database.upgrade()
-            Console().print(f"database {db}: schema {before or 'none'} -> {database.revision()}")
+            Console().print(f"database {db_shown(db)}: schema {before or 'none'} -> {database.revision()}")
     finally:
         database.close()
 
 
-def _open_existing(db: Path) -> Database:
-    """The database read-only: an inquiry's tools never migrate or write what they examine."""
-    if not db.is_file():
+def _open_existing(db: str) -> Database:
+    """The database read-only: an inquiry's tools never migrate or write what they examine
+    (a PostgreSQL database is read in read-only snapshots: nothing here writes)."""
+    if is_postgres_url(db):
+        return Database(database_url(db))
+    if not Path(db).is_file():
         raise fail(f"--db: {db} does not exist")
     return Database(sqlite_url(db), read_only=True)
 
 
 @ledger_app.command("verify")
 def ledger_verify(
-    db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db"),
+    db: Annotated[str, typer.Option("--db", help="SQLite file or postgresql:// URL.")] = "deconfliction.db",
     export: Annotated[Path | None, typer.Option("--export", help="An exported ledger (JSON Lines) to check "
                                                 "instead of a database: what an inquiry holds.")] = None,
     receipts: Annotated[Path | None, typer.Option("--receipts", help="A folder of receipts and tree heads the "
@@ -206,8 +211,9 @@ def ledger_verify(
             from .app.projection import compare
             from .store import repo
 
-            secret_file = db.parent / ".deconfliction" / "purpose-secret"
-            secret = secret_file.read_bytes() if secret_file.is_file() else None
+            # the purpose secret beside a SQLite file (a pool's lives in each server's data directory)
+            secret_file = None if is_postgres_url(db) else Path(db).parent / ".deconfliction" / "purpose-secret"
+            secret = secret_file.read_bytes() if secret_file is not None and secret_file.is_file() else None
             try:
                 state = repo.load_state(connection)
             except (ValueError, KeyError, TypeError) as error:  # a value no write of ours stores
@@ -288,7 +294,7 @@ def _verify_export(export: Path, receipts: Path | None, keys: Path | None) -> No
 
 @ledger_app.command("export")
 def ledger_export(
-    db: Annotated[Path, typer.Option("--db", help="SQLite file.")] = Path("deconfliction.db"),
+    db: Annotated[str, typer.Option("--db", help="SQLite file or postgresql:// URL.")] = "deconfliction.db",
     out: Annotated[Path | None, typer.Option("--out", help="JSON Lines file (default: standard output).")] = None,
 ) -> None:
     """Write every entry as JSON Lines, in order, with its hashes, for an inquiry."""

@@ -26,10 +26,23 @@ def _port_free(host: str, port: int) -> None:
             raise Unavailable(f"port {port} on {host} is already in use") from None
 
 
+def db_shown(db: Path | str) -> str:
+    """The database as printed: a URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    from .store.database import is_postgres_url
+
+    if not is_postgres_url(db):
+        return str(db)
+
+    return make_url(str(db)).render_as_string(hide_password=True)
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (env DECONFLICTION_HOST; default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (env DECONFLICTION_PORT; default 8082)")] = None,
-    db: Annotated[Path | None, typer.Option(help="SQLite file (env DECONFLICTION_DB; default ./deconfliction.db)")] = None,
+    db: Annotated[str | None, typer.Option(help="SQLite file, or postgresql://... for a pool of servers on one "
+                                                "database (env DECONFLICTION_DB; default ./deconfliction.db)")] = None,
     config: ConfigOption = None,
     public_key: Annotated[list[Path] | None, typer.Option(
         "--public-key", help="PEM public key trusted for RS256 tokens (repeatable) (env DECONFLICTION_PUBLIC_KEYS)")] = None,
@@ -61,13 +74,14 @@ def serve(
     }
     with exit_2_on_error():
         settings = Settings.load(config, **flags)
-        single_writer(settings.db).close()  # refuse now, not with a traceback once uvicorn runs
+        if not settings.pool:
+            single_writer(Path(settings.db)).close()  # refuse now, not with a traceback once uvicorn runs
         _port_free(settings.host, settings.port)
         app = create_app(settings)
     # Requests make short-lived garbage by the thousand; the default thresholds run a full
     # collection often enough to pause the one event loop for tens of milliseconds.
     gc.set_threshold(5_000, 50, 1000)
-    typer.echo(f"deconfliction on {settings.base_url} (/v1, /dss/v1, /uss/v1; docs /docs), database {settings.db}")
+    typer.echo(f"deconfliction on {settings.base_url} (/v1, /dss/v1, /uss/v1; docs /docs), database {db_shown(settings.db)}")
     if settings.local_mode:
         typer.echo(f"local mode: tokens for this server only, e.g. "
                    f"`deconfliction token --party blue --db {settings.db}`", err=True)

@@ -38,7 +38,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8082, ge=0, le=65535)
-    db: Path = Path("deconfliction.db")
+    db: Path | str = Path("deconfliction.db")
+    """A SQLite file (the embedded default), or a `postgresql://` URL: the database of a pool of
+    servers (docs/deployment.md)."""
     data_dir: Path | None = None
     """Where the local signing key lives (default: `.deconfliction` beside the database)."""
     public_url: str | None = None
@@ -95,6 +97,13 @@ class Settings(BaseSettings):
     hpz_m: float = Field(304.8, gt=0)
     lookahead_s: float = Field(300.0, gt=0)
 
+    @field_validator("db", mode="before")
+    @classmethod
+    def _db(cls, value: Any) -> Path | str:
+        from .store.database import is_postgres_url
+
+        return str(value) if is_postgres_url(value) else Path(value)
+
     @field_validator("min_notice", "ack_deadline", "nearby_window", "v1_max_duration", "v1_max_horizon")
     @classmethod
     def _duration(cls, value: str, info: Any) -> str:
@@ -139,7 +148,12 @@ class Settings(BaseSettings):
 
     @property
     def key_dir(self) -> Path:
-        return self.data_dir or (self.db.parent / ".deconfliction")
+        return self.data_dir or ((self.db.parent if isinstance(self.db, Path) else Path(".")) / ".deconfliction")
+
+    @property
+    def pool(self) -> bool:
+        """A server of a pool on a shared PostgreSQL database (not the one server of a SQLite file)."""
+        return isinstance(self.db, str)
 
     @property
     def base_url(self) -> str:

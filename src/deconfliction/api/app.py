@@ -7,6 +7,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from ..app.usecases import rules_of
 from ..clock import Clock, SystemClock
 from ..config import LOCAL_ISSUER, Settings
 from ..engine.tactical import Protection
-from ..store import Database, sqlite_url
+from ..store import Database, database_url
 from . import errors
 from .auth import TokenVerifier, load_keys, local_signing_key, log_signing_key, purpose_secret
 from .console import install_console
@@ -40,8 +41,15 @@ def verifier_for(settings: Settings) -> TokenVerifier:
 
 def open_database(settings: Settings) -> Database:
     """The embedded SQLite default is brought to the current schema on start (a PostgreSQL pool
-    runs `deconfliction db upgrade` once instead)."""
-    database = Database(sqlite_url(settings.db), durability=settings.durability)
+    runs `deconfliction db upgrade` once instead: its servers refuse another schema)."""
+    database = Database(database_url(settings.db), durability=settings.durability)
+    if database.is_pool:
+        try:
+            database.check_current()
+        except Exception:
+            database.close()
+            raise
+        return database
     database.upgrade()
     return database
 
@@ -69,8 +77,9 @@ def create_app(settings: Settings, *, database: Database | None = None, clock: C
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from .single_writer import single_writer
 
-        # The state in memory is the writers' serialization point: one server per database.
-        lock = None if database is not None else single_writer(settings.db)
+        # SQLite: the state in memory is the writers' serialization point, one server per
+        # database. A pool's servers decide in serializable transactions instead.
+        lock = None if database is not None or settings.pool else single_writer(Path(settings.db))
         db = database or open_database(settings)
         rules = replace(rules_of(settings), purpose_secret=secret)
         core = App(db, clock or SystemClock(), rules=rules, dss_rules=replace(rules_of(settings, door="dss"), purpose_secret=secret),

@@ -1,12 +1,19 @@
 """`App`: the application one process runs, whichever doors it serves (/v1, /dss/v1, /uss/v1,
 the CLI, scenario replay). It owns the one writer, the live streams, the track monitor and
-the background loops (escalation at deadlines, subscription expiry, webhook delivery)."""
+the background loops (escalation at deadlines, subscription expiry, webhook delivery).
+
+On PostgreSQL the process is one server of a pool (`PoolWriter`): it also polls what the
+others committed (so its live streams carry their events), and it delivers webhooks only
+while it holds the pool's webhook lease. Escalation needs no lease: each pass decides in a
+serializable transaction on the current notices, so a notice is escalated once in the pool."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import secrets
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -36,6 +43,7 @@ from . import usecases
 from .delivery import Broker, WebhookSender, notice_ids
 from .records import f3548_payload
 from .tracks import Alert, TrackMonitor
+from .pool_writer import PoolWriter
 from .transparency import TransparencyLog
 from .usecases import DeclarationOutcome, Rules, SignedRequest
 from .writer import Writer
@@ -44,6 +52,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 ESCALATION_POLL_S = 0.2  # a notice silent at its deadline is escalated within this (goal: 1 s)
 EXPIRE_EVERY_S = 30.0
+POOL_POLL_S = 0.1  # a pool server's streams carry the others' events within this
+WEBHOOK_LEASE_S = 6.0
+WEBHOOK_RENEW_S = 1.5
 
 
 class UssNotifications(Protocol):
@@ -74,12 +85,19 @@ class App:
         self.dss_rules = dss_rules or self.rules
         self.tokens: Tokens = tokens or RandomTokens()
         self.broker = Broker()
-        self.writer = Writer(db, clock, on_commit=self._published)
+        self.writer: Writer | PoolWriter
+        if db.is_pool:
+            self.writer = PoolWriter(db, clock, on_commit=self._published, on_others=self.broker.publish)
+        else:
+            self.writer = Writer(db, clock, on_commit=self._published)
+        self.server_id = f"{uuid.uuid4().hex[:12]}"  # this process, as a pool's lease holder
+        self._webhook_lease_until = 0.0  # time.monotonic() until which this server delivers webhooks
         self.log: TransparencyLog | None = None
         if log_key is not None:
             with db.read() as connection:
                 self.log = TransparencyLog(log_key, ledger_repo.hashes(connection))
-            self.writer.on_ledger = self.log.appended
+            if isinstance(self.writer, Writer):  # in a pool, other servers append too: the log reads the database
+                self.writer.on_ledger = self.log.appended
         self.monitor = TrackMonitor(protection or Protection())
         self.webhooks: WebhookSender | None = None
         self.uss_notifications: UssNotifications | None = None
@@ -99,6 +117,10 @@ class App:
                                       broker=self.broker, now_s=self.clock.now_s)
         self._tasks = [asyncio.create_task(self._escalate_forever(), name="escalation"),
                        asyncio.create_task(self._expire_forever(), name="expiry")]
+        if self.db.is_pool:
+            self._tasks += [asyncio.create_task(self._poll_pool_forever(), name="pool-poll"),
+                            asyncio.create_task(self._webhook_lease_forever(), name="webhook-lease")]
+            return
         for party in list(self.state.webhooks):
             self.webhooks.ensure(party)
 
@@ -117,6 +139,33 @@ class App:
                 await self.escalate_due()
             except Exception:  # a failed pass is retried at the next one
                 log.exception("escalation pass failed")
+
+    async def _poll_pool_forever(self) -> None:
+        while True:
+            await asyncio.sleep(POOL_POLL_S)
+            try:
+                await self.writer.settled()
+            except Exception:
+                log.exception("catching up with the pool failed")
+
+    async def _webhook_lease_forever(self) -> None:
+        """Deliver webhooks while holding the pool's lease (one server at a time)."""
+        from ..store import pool
+
+        while True:
+            try:
+                started = time.monotonic()
+                held = await asyncio.to_thread(self.db.retrying, lambda c: pool.claim_lease(
+                    c, "webhooks", self.server_id, self.clock.now_s(), WEBHOOK_LEASE_S))
+                # a margin below the lease, for this server's pauses and the others' clocks
+                self._webhook_lease_until = started + WEBHOOK_LEASE_S - 2 * WEBHOOK_RENEW_S if held else 0.0
+                if held and self.webhooks is not None:
+                    for party in list(self.state.webhooks):
+                        self.webhooks.ensure(party)
+            except Exception:
+                self._webhook_lease_until = 0.0
+                log.exception("claiming the webhook lease failed")
+            await asyncio.sleep(WEBHOOK_RENEW_S)
 
     async def _expire_forever(self) -> None:
         while True:
@@ -164,7 +213,18 @@ class App:
 
     def receipt(self, seqs: tuple[int, ...]) -> Receipt | None:
         """The receipt of a write's last ledger entry (None: no log, or the write logged nothing)."""
-        return self.log.receipt(seqs[-1]) if self.log is not None and seqs else None
+        if self.log is None or not seqs:
+            return None
+        if self.log.size < seqs[-1]:
+            self.sync_log()
+        return self.log.receipt(seqs[-1])
+
+    def sync_log(self) -> None:
+        """Bring the transparency log up to the ledger in the database (in a pool, other servers'
+        entries; alone, a no-op: each commit appends its own)."""
+        if self.log is not None:
+            with self.db.read() as connection:
+                self.log.extend(ledger_repo.hashes(connection, self.log.size))
 
     async def dry_run(self, *, party: str, declaration_id: str, kind: DeclarationKind, volumes: tuple,
                       priority: int = 0, purpose: str = "", version: int | None = None) -> DeclarationOutcome:
@@ -254,9 +314,12 @@ class App:
         secret = secrets.token_urlsafe(32)
         await self.writer.write(lambda state, now_s: usecases.set_webhook(
             state, party=party, url=url, secret=secret, now_s=now_s))
-        if self.webhooks is not None:
+        if self.webhooks is not None and self._delivers_webhooks():
             self.webhooks.ensure(party)
         return secret
+
+    def _delivers_webhooks(self) -> bool:
+        return not self.db.is_pool or time.monotonic() < self._webhook_lease_until
 
     async def mark_delivered(self, party: str, events: list[Event], *, via: str, webhook_seq: int | None = None) -> None:
         ids = [i for i in notice_ids(events) if i in self.state.notices and self.state.notices[i].delivered_at_s is None]
@@ -269,8 +332,13 @@ class App:
     async def _webhook_batch(self, party: str) -> tuple[str, str, list[Event]] | None:
         """The party's webhook and the next events it has not had (None: no webhook)."""
         hook = self.state.webhooks.get(party)
-        if hook is None:
-            return None
+        if hook is None or not self._delivers_webhooks():
+            return None  # (another server of the pool holds the lease)
+        if self.db.is_pool:
+            await self.writer.settled()  # the delivered seq as the pool has it
+            hook = self.state.webhooks.get(party)
+            if hook is None:
+                return None
         return hook.url, hook.secret, self.events_after(party, hook.delivered_seq, limit=100)
 
     async def _webhook_delivered(self, party: str, seq: int, events: list[Event]) -> None:

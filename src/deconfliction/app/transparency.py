@@ -40,10 +40,18 @@ class TransparencyLog:
         return self.tree.size
 
     def appended(self, entries: Iterable[tuple[int, str]]) -> None:
-        """Entries (seq, hash) just committed, in order."""
+        """Entries (seq, hash) just committed, in order (those already read from the store are skipped)."""
         for seq, entry_hash in entries:
+            if seq <= self.tree.size:
+                continue
             if seq != self.tree.size + 1:
                 raise RuntimeError(f"ledger entry {seq} committed where {self.tree.size + 1} was expected")
+            self.tree.append(ledger_leaf(entry_hash))
+
+    def extend(self, entry_hashes: Iterable[str]) -> None:
+        """The hashes of the entries after the tree's size, in order (read from the store: in a pool,
+        other servers append to the one ledger too)."""
+        for entry_hash in entry_hashes:
             self.tree.append(ledger_leaf(entry_hash))
 
     def head(self) -> SignedTreeHead:

@@ -1,6 +1,7 @@
-"""Persistence: SQLite by default behind `Database`, one set of tables, Alembic migrations."""
+"""Persistence: SQLite by default (PostgreSQL for a pool) behind `Database`, one set of tables,
+Alembic migrations."""
 
-from . import ledger_repo, repo
-from .database import Database, sqlite_url
+from . import ledger_repo, pool, repo
+from .database import Database, database_url, sqlite_url
 
-__all__ = ["Database", "ledger_repo", "repo", "sqlite_url"]
+__all__ = ["Database", "database_url", "ledger_repo", "pool", "repo", "sqlite_url"]

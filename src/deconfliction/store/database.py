@@ -2,16 +2,24 @@
 
 SQLite (the default, one file in WAL mode) takes one writer at a time: every write transaction
 starts with BEGIN IMMEDIATE, so two writers never both read a stale view and then both commit.
-A PostgreSQL adapter implements the same `Database` with SERIALIZABLE transactions and retry.
+
+PostgreSQL (`postgresql://...`, psycopg 3) is the pool's database: several server processes
+share it, every write transaction is SERIALIZABLE and `retrying` runs it again on a
+serialization failure or deadlock (SQLSTATE 40001, 40P01) with bounded, jittered backoff.
+Reads take a REPEATABLE READ snapshot (consistent, and outside the serializable conflict
+tracking). Only SQL that CockroachDB and YugabyteDB also run is used (see docs/deployment.md).
 """
 
 from __future__ import annotations
 
+import logging
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -22,11 +30,44 @@ from sqlalchemy.pool import StaticPool
 
 from ..errors import Unavailable
 
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+RETRYABLE = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
+MAX_ATTEMPTS = 12
+FIRST_BACKOFF_S = 0.002
+MAX_BACKOFF_S = 0.25
 
 
 def sqlite_url(path: str | Path) -> str:
     return "sqlite:///:memory:" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
+
+
+def is_postgres_url(text: str | Path) -> bool:
+    return str(text).startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
+
+
+def database_url(db: str | Path) -> str:
+    """The SQLAlchemy URL of `--db`: a PostgreSQL URL (driven by psycopg 3) or a SQLite file."""
+    text = str(db)
+    if is_postgres_url(text):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    return sqlite_url(db)
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error (or of the driver error SQLAlchemy wraps)."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlstate", None)
+
+
+def retryable(exc: BaseException) -> bool:
+    return sqlstate(exc) in RETRYABLE
+
+
+def backoff_s(attempt: int) -> float:
+    """Full jitter: uniform in [0, min(cap, first * 2^attempt)]."""
+    return random.uniform(0, min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** attempt))
 
 
 class Database:
@@ -38,8 +79,11 @@ class Database:
         self.url = url
         self.read_only = read_only
         self.is_sqlite = url.startswith("sqlite")
+        self.is_pool = url.startswith("postgresql")
         kwargs: dict[str, Any] = {}
-        if url == "sqlite:///:memory:":
+        if self.is_pool:
+            kwargs = {"isolation_level": "SERIALIZABLE", "pool_size": 8, "max_overflow": 8, "pool_pre_ping": True}
+        elif url == "sqlite:///:memory:":
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         elif self.is_sqlite and read_only:
             path = url.removeprefix("sqlite:///")
@@ -85,7 +129,23 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as connection:
+            if self.is_pool:
+                connection.execution_options(isolation_level="REPEATABLE READ")
             yield connection
+
+    def retrying(self, work: Callable[[Connection], T]) -> T:
+        """`work` in a write transaction, run again on 40001/40P01 (bounded, jittered backoff).
+        `work` must have no effect outside its transaction until it returns."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                with self.write() as connection:
+                    return work(connection)
+            except Exception as exc:
+                if not retryable(exc) or attempt == MAX_ATTEMPTS - 1:
+                    raise
+                log.debug("serialization failure (%s); retrying", sqlstate(exc))
+                time.sleep(backoff_s(attempt))
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -72,9 +72,11 @@ def append_many(connection: Connection, records: list[tuple[float, str, str, dic
     return [(row[0], row[6]) for row in rows]
 
 
-def hashes(connection: Connection) -> list[str]:
-    """Every entry's hash, in seq order (the transparency log's leaves)."""
-    return [str(row[0]) for row in connection.exec_driver_sql("SELECT hash FROM ledger ORDER BY seq")]
+def hashes(connection: Connection, after_seq: int = 0) -> list[str]:
+    """The hashes of the entries after `after_seq`, in seq order (the transparency log's leaves)."""
+    rows = connection.exec_driver_sql(paramstyle_sql(connection, "SELECT hash FROM ledger WHERE seq > ? ORDER BY seq"),
+                                      (after_seq,))
+    return [str(row[0]) for row in rows]
 
 
 def entries(connection: Connection) -> Iterator[LedgerEntry]:

@@ -44,16 +44,22 @@ from .schema import (
 )
 
 
-def _declaration(r: Any) -> Declaration:
+def declaration_of(r: Any) -> Declaration:
     return Declaration(
         r.id, r.party, DeclarationKind(r.kind), volumes_from_json(r.volumes), r.declared_at_s, r.priority, r.version,
         OperationState(r.state), r.purpose, r.ovn, r.uss_base_url, r.subscription_id,
     )
 
 
-def _notice(r: Any) -> Notice:
+def notice_of(r: Any) -> Notice:
     return Notice(r.id, r.to_party, NoticeReason(r.reason), r.about, r.about_version, r.other, r.sent_at_s,
                   r.deadline_s, NoticeState(r.state), r.acknowledged_at_s, r.escalated_at_s, r.delivered_at_s)
+
+
+def subscription_of(r: Any) -> Subscription:
+    return Subscription(r.id, r.party, r.version, r.notification_index, volumes_from_json(r.volumes), r.uss_base_url,
+                        bool(r.notify_for_operational_intents), bool(r.notify_for_constraints), bool(r.implicit),
+                        r.updated_at_s)
 
 
 def load_state(connection: Connection) -> State:
@@ -63,15 +69,11 @@ def load_state(connection: Connection) -> State:
         "SELECT party, MAX(seq) AS seq FROM events GROUP BY party")}
     state.apply(Change(
         put_parties=tuple(Party(r.id, r.name, r.public_key or "") for r in connection.execute(select(parties))),
-        put_declarations=tuple(_declaration(r) for r in connection.execute(select(declarations))),
-        put_subscriptions=tuple(
-            Subscription(r.id, r.party, r.version, r.notification_index, volumes_from_json(r.volumes), r.uss_base_url,
-                         bool(r.notify_for_operational_intents), bool(r.notify_for_constraints), bool(r.implicit),
-                         r.updated_at_s)
-            for r in connection.execute(select(subscriptions))),
+        put_declarations=tuple(declaration_of(r) for r in connection.execute(select(declarations))),
+        put_subscriptions=tuple(subscription_of(r) for r in connection.execute(select(subscriptions))),
         put_availability=tuple(UssAvailability(r.uss, Availability(r.availability), r.version)
                                for r in connection.execute(select(uss_availability))),
-        put_notices=tuple(_notice(r) for r in connection.execute(select(notices))),
+        put_notices=tuple(notice_of(r) for r in connection.execute(select(notices))),
         put_webhooks=tuple(Webhook(r.party, r.url, r.secret, r.delivered_seq)
                            for r in connection.execute(select(webhooks))),
         late_notices=tuple(late_notices_of(connection)),

@@ -4,7 +4,7 @@ lossless codec of `store.codec`."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -132,3 +132,28 @@ ledger_head = Table(
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# -- the pool (several servers on one PostgreSQL database; present but unused on SQLite) ------
+
+cell_locks = Table(
+    "cell_locks", metadata,
+    Column("cell", String, primary_key=True),
+)
+"""Lock rows, taken with SELECT ... FOR UPDATE and never updated. One chain orders every write,
+so the cover is one cell, "*" (docs/deployment.md says why)."""
+
+changes = Table(
+    "changes", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at_s", Float, nullable=False),
+    Column("keys", Text, nullable=False),
+)
+"""What each pool write transaction changed (keys per table): how the other servers catch up."""
+
+leases = Table(
+    "leases", metadata,
+    Column("name", String, primary_key=True),
+    Column("holder", String, nullable=False),
+    Column("until_s", Float, nullable=False),
+)
+"""Work done by one server of the pool at a time (webhook delivery), claimed for a while."""

@@ -343,6 +343,7 @@ async def verification(core: Core, caller: Inquirer) -> JSONResponse:
 def _log(core: Any) -> TransparencyLog:
     if core.log is None:
         raise NotFound("this server keeps no transparency log")
+    core.sync_log()
     log: TransparencyLog = core.log
     return log
 

@@ -1,15 +1,15 @@
 """Party keys: each party may register an Ed25519 public key, and its signed requests over /v1
 are verified with it (issue 11).
 
-Revision ID: 0004_party_keys
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_party_keys"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
