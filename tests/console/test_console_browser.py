@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ..api.test_mission_e2e import _box as mission_box
 from .conftest import local_token, wait_js
 
 pytestmark = pytest.mark.browser
@@ -25,13 +26,7 @@ def _at(seconds_from_now: float) -> str:
 
 def _box(lat: float, lng: float, size: float, start_in_s: float, duration_s: float,
          alt: tuple[float, float] = (3000, 9000)) -> dict[str, Any]:
-    return {"volume": {"outline_polygon": {"vertices": [
-        {"lat": lat, "lng": lng}, {"lat": lat, "lng": lng + size}, {"lat": lat + size, "lng": lng + size},
-        {"lat": lat + size, "lng": lng}]},
-        "altitude_lower": {"value": alt[0], "reference": "W84", "units": "M"},
-        "altitude_upper": {"value": alt[1], "reference": "W84", "units": "M"}},
-        "time_start": {"value": _at(start_in_s), "format": "RFC3339"},
-        "time_end": {"value": _at(start_in_s + duration_s), "format": "RFC3339"}}
+    return mission_box(lat, lng, size, start_in_s, duration_s, alt)
 
 
 def _headers(base: str, party: str) -> dict[str, str]:

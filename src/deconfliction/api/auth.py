@@ -123,7 +123,13 @@ def local_signing_key(key_dir: Path, *, create: bool) -> Any:
     if not create:
         raise InvalidInput("data_dir", f"no local signing key at {path}: start `deconfliction serve` "
                                        f"(local mode) with the same --db or --data-dir first")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return _made_private(path, rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+
+def _made_private(path: Path, key: Any) -> Any:
+    """Write a key made here to `path` (PEM, PKCS#8, file mode 0600 before any byte lands)."""
+    from cryptography.hazmat.primitives import serialization
+
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -152,12 +158,7 @@ def log_signing_key(path: Path | None, key_dir: Path) -> Any:
     made = Path(key_dir) / LOG_KEY_FILE
     if made.is_file():
         return serialization.load_pem_private_key(made.read_bytes(), password=None)
-    key = Ed25519PrivateKey.generate()
-    made.parent.mkdir(parents=True, exist_ok=True)
-    made.touch(mode=0o600)
-    made.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return key
+    return _made_private(made, Ed25519PrivateKey.generate())
 
 
 PURPOSE_SECRET_FILE = "purpose-secret"
