@@ -131,7 +131,14 @@ class Database:
         with self.engine.connect() as connection:
             if self.is_pool:
                 connection.execution_options(isolation_level="REPEATABLE READ")
-            yield connection
+            # SQLite: a deferred BEGIN. A reader must not take the write lock (BEGIN IMMEDIATE):
+            # in WAL it reads a snapshot beside the writer; holding the lock, a long read (a
+            # ledger export streaming to a slow client) would stall every commit.
+            connection.info[_READ_ONLY] = True
+            try:
+                yield connection
+            finally:  # the pooled connection goes back to writers, whose BEGIN must be IMMEDIATE
+                connection.info.pop(_READ_ONLY, None)
 
     def retrying(self, work: Callable[[Connection], T]) -> T:
         """`work` in a write transaction, run again on 40001/40P01 (bounded, jittered backoff).
@@ -164,5 +171,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any, synchronous: str = "
     cursor.close()
 
 
+_READ_ONLY = "deconfliction.read_only"
+
+
 def _sqlite_on_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if connection.info.pop(_READ_ONLY, False) else "BEGIN IMMEDIATE")
