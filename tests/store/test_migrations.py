@@ -120,3 +120,25 @@ def test_a_database_of_both_worlds_moves_into_one_model_and_its_ledger_stays_val
     assert state.availability["uss2"].availability.value == "Down"
     assert set(state.parties) == {"blue", "uss1", "uss2"}
     assert state.notices["n1"].delivered_at_s is None
+
+
+def test_a_write_commits_while_a_read_is_open(tmp_path) -> None:  # noqa: ANN001
+    """Reads begin deferred (a WAL snapshot), never BEGIN IMMEDIATE: a long read, such as the
+    ledger streamed to a slow client, must not hold the write lock the committer needs."""
+    from deconfliction.store import Database, sqlite_url
+
+    import sqlite3
+
+    db = Database(sqlite_url(tmp_path / "r.db"))
+    db.upgrade()
+    with db.read() as reader:
+        before = reader.exec_driver_sql("SELECT count(*) FROM parties").scalar()
+        other = sqlite3.connect(tmp_path / "r.db", timeout=0.5, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # would raise 'database is locked' if the reader held the write lock
+        other.execute("INSERT INTO parties (id, name) VALUES ('late', '')")
+        other.execute("COMMIT")
+        other.close()
+        assert reader.exec_driver_sql("SELECT count(*) FROM parties").scalar() == before  # its own snapshot
+    with db.read() as reader:
+        assert reader.exec_driver_sql("SELECT count(*) FROM parties").scalar() == before + 1
+    db.close()
