@@ -192,3 +192,19 @@ def test_geos_has_relateng():
     # interiors_meet relies on RelateNG behind GEOS's named predicates (GEOS 3.13 and later); the
     # older relate builds the whole intersection graph, O(crossings)
     assert shapely.geos_version >= (3, 13, 0)
+
+
+def test_two_circles_are_intersected_without_counting_crossings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Circles are convex: their rings cross at most 2 x 64 times, so the bounded crossing count
+    (the cost of a dense cell of circles) is skipped, and the overlap is still exact."""
+    import math
+
+    from deconfliction.geo import Circle, LatLng
+    from deconfliction.geo import intersect
+
+    def never(*_args: object, **_kwargs: object) -> bool:
+        raise AssertionError("counted crossings of two circles")
+    monkeypatch.setattr(intersect, "crossings_at_most", never)
+    a, b = Circle(LatLng(37.0, -80.0), 100.0), Circle(LatLng(37.0, -80.0), 60.0)
+    area, exact = intersect._area(intersect._PlanPair.of(a, b))
+    assert exact and math.isclose(area, math.pi * 60.0 ** 2, rel_tol=0.01)

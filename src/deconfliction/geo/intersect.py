@@ -14,8 +14,8 @@ import shapely
 import shapely.errors
 
 from .bounds import footprint_cap
-from .overlay import crossings_at_most, interiors_meet
-from .plane import WGS84, LocalPlane, centre_of, geodesic_area_m2
+from .overlay import MAX_CROSSINGS, crossings_at_most, interiors_meet
+from .plane import CIRCLE_SEGMENTS, WGS84, LocalPlane, centre_of, geodesic_area_m2
 from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
 
 # Below this, a plan intersection is rounding noise of the projection, not airspace.
@@ -36,6 +36,10 @@ class Overlap:
     area_exact: bool = True
 
 
+# Two circles' rings cross at most 2 * CIRCLE_SEGMENTS times (_PlanPair.convex): within the limit.
+assert 2 * CIRCLE_SEGMENTS <= MAX_CROSSINGS
+
+
 def geodesic_distance_m(a: LatLng, b: LatLng) -> float:
     return float(WGS84.inv(a.lng, a.lat, b.lng, b.lat)[2])
 
@@ -48,13 +52,16 @@ class _PlanPair:
     a: shapely.Geometry
     b: shapely.Geometry
     meet: bool
+    # Both convex (two circles): their boundaries cross at most 2 * min(n, m) times (a segment
+    # meets a convex ring at most twice), far below the limit, so there is nothing to count.
+    convex: bool = False
 
     @staticmethod
     def of(a: Footprint, b: Footprint) -> _PlanPair:
         plane = LocalPlane(centre_of(a, b))
         shape_a, shape_b = plane.shape(a), plane.shape(b)
         meet = not _far_apart(a, b, shape_a, shape_b) and interiors_meet(shape_a, shape_b)
-        return _PlanPair(plane, shape_a, shape_b, meet)
+        return _PlanPair(plane, shape_a, shape_b, meet, isinstance(a, Circle) and isinstance(b, Circle))
 
     def intersection(self) -> shapely.Geometry | None:
         """The plan intersection, or None when it is too intricate to build at a bounded cost:
@@ -63,7 +70,7 @@ class _PlanPair:
         that never went through the parser; repairing them, `make_valid`, costs as much again)."""
         if not self.meet:
             return shapely.Polygon()
-        if not crossings_at_most(self.a, self.b):
+        if not self.convex and not crossings_at_most(self.a, self.b):
             return None
         try:
             return shapely.intersection(self.a, self.b)
