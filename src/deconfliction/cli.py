@@ -208,11 +208,12 @@ def ledger_verify(
         result = ledger_repo.verify(connection)
         mismatches = []
         if result.ok and current_schema:  # the tables against the log: an edit the log did not record
+            from .api.auth import PURPOSE_SECRET_FILE
             from .app.projection import compare
             from .store import repo
 
             # the purpose secret beside a SQLite file (a pool's lives in each server's data directory)
-            secret_file = None if is_postgres_url(db) else Path(db).parent / ".deconfliction" / "purpose-secret"
+            secret_file = None if is_postgres_url(db) else Path(db).parent / ".deconfliction" / PURPOSE_SECRET_FILE
             secret = secret_file.read_bytes() if secret_file is not None and secret_file.is_file() else None
             try:
                 state = repo.load_state(connection)

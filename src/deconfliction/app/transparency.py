@@ -17,14 +17,12 @@ from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ..engine.ledger.merkle import MerkleTree, leaf_hash
+from ..engine.ledger.inquiry import ledger_leaf
+from ..engine.ledger.merkle import MerkleTree
 from ..engine.ledger.signing import Receipt, SignedTreeHead, encode_public_key, key_id, sign_tree_head
 from ..errors import InvalidInput
 
-
-def ledger_leaf(entry_hash_hex: str) -> bytes:
-    """The Merkle leaf hash of a ledger entry, from its chain hash (hex)."""
-    return leaf_hash(bytes.fromhex(entry_hash_hex))
+__all__ = ["TransparencyLog", "ledger_leaf"]
 
 
 class TransparencyLog:

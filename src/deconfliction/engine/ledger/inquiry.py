@@ -37,9 +37,14 @@ class InquiryReport:
         return not self.findings
 
 
+def ledger_leaf(entry_hash_hex: str) -> bytes:
+    """The transparency log's leaf for an entry: the leaf hash of its chain hash (hex), which
+    already commits to every field of the entry and to its predecessor."""
+    return leaf_hash(bytes.fromhex(entry_hash_hex))
+
+
 def leaf_of(entry: LedgerEntry) -> bytes:
-    """The transparency log's leaf for an entry (app.transparency: the leaf hash of its chain hash)."""
-    return leaf_hash(bytes.fromhex(entry.hash))
+    return ledger_leaf(entry.hash)
 
 
 def examine(entries: Sequence[LedgerEntry], *, heads: Iterable[tuple[str, SignedTreeHead | Receipt]] = (),
