@@ -191,10 +191,11 @@ def main() -> None:
     parser.add_argument("--small-clients", type=int, default=4)
     parser.add_argument("--comb-sizes", type=int, nargs="*", default=[1_000, 2_000, 4_000, 10_000])
     parser.add_argument("--only-combs", action="store_true", help="measure the crossing combs only")
+    parser.add_argument("--server-spy", type=Path, help="run the server under py-spy (see live_bench.py)")
     args = parser.parse_args()
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     with tempfile.TemporaryDirectory() as scratch:
-        server = live_bench.Server(Path(scratch), key, "PT5M")
+        server = live_bench.Server(Path(scratch), key, "PT5M", spy=args.server_spy)
         try:
             combs = comb_costs(server, args.comb_sizes, args.repeat)
             if not args.only_combs:

@@ -112,7 +112,8 @@ class Others:
 
 
 class Server:
-    def __init__(self, workdir: Path, key: rsa.RSAPrivateKey, ack_deadline: str, profile: Path | None = None) -> None:
+    def __init__(self, workdir: Path, key: rsa.RSAPrivateKey, ack_deadline: str, profile: Path | None = None,
+                 spy: Path | None = None) -> None:
         pem = workdir / "bench.pem"
         pem.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
                                                       serialization.PublicFormat.SubjectPublicKeyInfo))
@@ -124,6 +125,10 @@ class Server:
         self.log = (workdir / "server.log").open("wb")
         self.profiling = profile is not None
         wrap = [sys.executable, "-m", "cProfile", "-o", str(profile)] if profile else []
+        if spy is not None:  # py-spy (not a project dependency) samples without cProfile's 2x inflation
+            wrap = ["py-spy", "record", "--format", "raw", "--rate", "200", "--output", str(spy),
+                    *os.environ.get("BENCH_SPY_FLAGS", "").split(), "--", sys.executable]
+        self.profiling = self.profiling or spy is not None
         self.process = subprocess.Popen(
             [*wrap, cli, "serve", "--port", str(self.port), "--db", str(workdir / "live.db"), "--public-key", str(pem),
              "--issuer", ISSUER, "--ack-deadline", ack_deadline, "--min-notice", "PT15M"],
@@ -410,6 +415,8 @@ def main() -> None:
     parser.add_argument("--ack-deadline", default="PT5M", help="server's --ack-deadline")
     parser.add_argument("--server-profile", type=Path, help="run the server under cProfile, writing stats here "
                         "(slows it down: for finding where the time goes, not for figures)")
+    parser.add_argument("--server-spy", type=Path, help="run the server under py-spy (on PATH; not a project "
+                        "dependency), writing raw collapsed stacks here")
     args = parser.parse_args()
 
     load = os.getloadavg()
@@ -426,7 +433,7 @@ def main() -> None:
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} CPUs")
     workdir = Path(tempfile.mkdtemp(prefix="live-bench-"))
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    server = Server(workdir, key, args.ack_deadline, args.server_profile)
+    server = Server(workdir, key, args.ack_deadline, args.server_profile, args.server_spy)
     print(f"server pid {server.process.pid} on {server.base}, database {workdir / 'live.db'}")
     a = b = None
     hot: list[tuple[HotCell, int]] = []  # each hot-cell run with the /v1 declarations stored before it

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..engine.ledger import LedgerEntry, Verification, canonical_json, next_entry, verify_chain
+from ..engine.ledger import LedgerEntry, Verification, verify_chain
+from ..engine.ledger.chain import next_link
 from .schema import ledger
 
 # Plain SQL with bound parameters: the append sits on every write's path, and SQLAlchemy's
@@ -43,9 +44,10 @@ def head(connection: Connection) -> tuple[int, str] | None:
 def append(connection: Connection, *, at_s: float, actor: str, kind: str, payload: dict[str, Any]) -> LedgerEntry:
     """Append one entry in the caller's (write) transaction, so it commits with the change it records."""
     current = head(connection)
-    entry = next_entry(current, at_s=at_s, actor=actor, kind=kind, payload=payload)
+    link = next_link(current, at_s=at_s, actor=actor, kind=kind, payload=payload)
     connection.exec_driver_sql(paramstyle_sql(connection, _INSERT), (
-        entry.seq, entry.at_s, entry.actor, entry.kind, canonical_json(entry.payload), entry.prev_hash, entry.hash))
+        link.seq, link.at_s, link.actor, link.kind, link.payload_json, link.prev_hash, link.hash))
+    entry = LedgerEntry(link.seq, link.at_s, actor, kind, json.loads(link.payload_json), link.prev_hash, link.hash)
     if current is None:
         connection.exec_driver_sql(paramstyle_sql(connection, _NEW_HEAD), (entry.seq, entry.hash))
     else:
@@ -62,10 +64,9 @@ def append_many(connection: Connection, records: list[tuple[float, str, str, dic
     was_empty = current is None
     rows = []
     for at_s, actor, kind, payload in records:
-        entry = next_entry(current, at_s=at_s, actor=actor, kind=kind, payload=payload)
-        rows.append((entry.seq, entry.at_s, entry.actor, entry.kind, canonical_json(entry.payload),
-                     entry.prev_hash, entry.hash))
-        current = (entry.seq, entry.hash)
+        link = next_link(current, at_s=at_s, actor=actor, kind=kind, payload=payload)
+        rows.append((link.seq, link.at_s, link.actor, link.kind, link.payload_json, link.prev_hash, link.hash))
+        current = (link.seq, link.hash)
     executemany(connection, _INSERT, rows)
     assert current is not None
     executemany(connection, _NEW_HEAD if was_empty else _MOVE_HEAD, [current])

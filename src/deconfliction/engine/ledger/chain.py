@@ -43,16 +43,35 @@ def entry_hash(seq: int, at_s: float, actor: str, kind: str, payload_json: str, 
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An entry as it is stored: its payload as the canonical JSON text its hash covers."""
+
+    seq: int
+    at_s: float
+    actor: str
+    kind: str
+    payload_json: str
+    prev_hash: str
+    hash: str
+
+
+def next_link(head: tuple[int, str] | None, *, at_s: float, actor: str, kind: str, payload: dict[str, Any]) -> Link:
+    """The stored form of the entry that follows `head` (seq, hash); None starts the chain. The
+    payload is serialized once: the text hashed is the text stored (a large volume's payload is
+    the dearest part of a commit)."""
+    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+    payload_json = canonical_json(payload)
+    return Link(seq, float(at_s), actor, kind, payload_json, prev_hash,
+                entry_hash(seq, at_s, actor, kind, payload_json, prev_hash))
+
+
 def next_entry(
     head: tuple[int, str] | None, *, at_s: float, actor: str, kind: str, payload: dict[str, Any]
 ) -> LedgerEntry:
     """The entry that follows `head` (seq, hash); None starts the chain."""
-    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-    payload_json = canonical_json(payload)
-    return LedgerEntry(
-        seq, float(at_s), actor, kind, json.loads(payload_json), prev_hash,
-        entry_hash(seq, at_s, actor, kind, payload_json, prev_hash),
-    )
+    link = next_link(head, at_s=at_s, actor=actor, kind=kind, payload=payload)
+    return LedgerEntry(link.seq, link.at_s, actor, kind, json.loads(link.payload_json), link.prev_hash, link.hash)
 
 
 @dataclass(frozen=True, slots=True)
