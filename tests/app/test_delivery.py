@@ -136,3 +136,61 @@ def test_tracks_of_two_parties_closing_on_each_other_alert_both(server) -> None:
         assert stolen.status_code == 400 and "another party" in stolen.json()["message"]
     kinds = {p: [e.kind.value for e in server.core.events_after(p, 0)] for p in ("blue", "red")}
     assert "alert" in kinds["blue"] and "alert" in kinds["red"]
+
+
+def _stream_in_thread(url: str, token: str, count: int) -> tuple[threading.Thread, list[dict[str, Any]]]:
+    """Events appended to the list as they arrive, until `count` (or 10 s of silence)."""
+    received: list[dict[str, Any]] = []
+
+    def read() -> None:
+        try:
+            with httpx.Client(timeout=httpx.Timeout(5, read=10)) as client, \
+                    client.stream("GET", f"{url}/v1/events", headers={"Authorization": f"Bearer {token}"}) as response:
+                for line in response.iter_lines():
+                    if line.startswith("data: "):
+                        received.append(json.loads(line[6:]))
+                        if len(received) == count:
+                            return
+        except httpx.TransportError:
+            pass  # the server stopped at the end of the test
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread, received
+
+
+def test_live_events_come_from_the_queue_and_a_gap_never_committed_does_not_stall_the_stream(server) -> None:  # noqa: ANN001
+    from deconfliction.model.events import Event, EventKind
+
+    blue, red = server.token("blue"), server.token("red")
+    reads: list[int] = []
+    record = server.core.events_after
+
+    def counted(party: str, after_seq: int, limit: int = 1000):  # noqa: ANN202
+        reads.append(after_seq)
+        return record(party, after_seq, limit)
+
+    server.core.events_after = counted  # the stream's reads of the events table
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        _declare(http, blue, "b1", box(34, 33))
+        _, received = _stream_in_thread(server.url, blue, 100)
+        deadline = time.monotonic() + 5
+        while not reads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for i in range(5):  # each conflicts with b1: blue is told live
+            _declare(http, red, f"r{i}", box(34 + 0.001 * i, 33))
+        live = server.core.state.event_seq["blue"]
+        while len(received) < live and time.monotonic() < deadline + 5:
+            time.sleep(0.01)
+        reads_for_live = len(reads)
+        # an event whose predecessor was never committed (a failed batch): the record read once, then it is sent
+        orphan = Event("blue", live + 2, EventKind.STATE_CHANGE, 0.0, {"note": "after a gap"})
+        loop = server.server.servers[0].get_loop()
+        loop.call_soon_threadsafe(server.core.broker.publish, (orphan,))
+        while len(received) < live + 1 and time.monotonic() < deadline + 10:
+            time.sleep(0.01)
+    assert [e["seq"] for e in received[:live]] == list(range(1, live + 1))
+    assert live >= 6
+    assert reads_for_live == 1  # the record was read once, at the start: live events came from the queue
+    assert received[live]["seq"] == live + 2
+    assert len(reads) == reads_for_live + 1  # the gap: the record read once more, then the event sent

@@ -252,27 +252,36 @@ async def events(request: Request, core: Core, caller: Reader,
     async def stream() -> AsyncIterator[bytes]:
         queue = core.broker.subscribe(party)
         last = start
+        # The record is read at the start, after a gap and when the stream is idle (another
+        # instance of a pool may have written); otherwise events come from the live queue, in order.
+        read_record, read_after = True, -1  # read_after: `last` when the record last had nothing newer
         try:
             yield b": connected\n\n"
             while True:
-                backlog = core.events_after(party, last)
-                for event in backlog:
-                    yield _sse(event)
-                    last = event.seq
-                if backlog:
-                    await core.mark_delivered(party, backlog, via="sse")
-                    continue
+                if read_record:
+                    backlog = core.events_after(party, last)
+                    for event in backlog:
+                        yield _sse(event)
+                        last = event.seq
+                    if backlog:
+                        await core.mark_delivered(party, backlog, via="sse")
+                        continue
+                    read_record, read_after = False, last
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout=KEEP_ALIVE_S)
                 except TimeoutError:
                     if await request.is_disconnected():
                         return
                     yield b": keep-alive\n\n"
+                    read_record = True
                     continue
                 if event.seq <= last:
                     continue
-                if event.seq > last + 1:  # something in between: read it from the record first
+                if event.seq > last + 1 and read_after != last:
+                    # something in between: read it from the record first (once: what the record,
+                    # read after this event was published, lacks was never committed)
                     queue.put_nowait(event)
+                    read_record = True
                     continue
                 yield _sse(event)
                 last = event.seq
