@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InvalidInput
 from .instants import format_instant, parse_instant
-from .plane import MAX_RING_POINTS, polygon_extent, polygon_problem
+from .plane import MAX_RING_POINTS, polygon_problem, polygon_survey
 from .volume import INF, Circle, Footprint, Interval, LatLng, Polygon, Volume4D, finite_number
 
 FEET_M = 0.3048
@@ -94,10 +94,22 @@ def _time_s(value: object, field: str) -> float:
 
 
 _NUMBER = (int, float)
+_FEW_VERTICES = 32
 
 
 def _vertices(raw: list[Any], field: str) -> list[LatLng]:
     """The vertices, checked at numpy speed: a polygon may have thousands."""
+    if len(raw) <= _FEW_VERTICES:  # plain floats: numpy's own cost per call outweighs a few vertices
+        few = []
+        for vertex in raw:
+            if type(vertex) is not dict or type(lat := vertex.get("lat")) not in _NUMBER \
+                    or type(lng := vertex.get("lng")) not in _NUMBER or not (-90.0 <= lat <= 90.0) \
+                    or not (-180.0 <= lng <= 180.0):  # NaN fails the comparisons; infinities the ranges
+                break
+            few.append(LatLng(float(lat), float(lng)))
+        else:
+            if few:
+                return few
     pairs: list[tuple[float, float]] = []
     for vertex in raw:
         if type(vertex) is not dict or type(vertex.get("lat")) not in _NUMBER or type(vertex.get("lng")) not in _NUMBER:
@@ -161,7 +173,8 @@ def _polygon_problem(polygon: Polygon) -> str | None:
         return _too_many_vertices(len(vertices))
     if len(set(vertices)) < 3:
         return polygon_problem(polygon)  # says why
-    centre, reach, farthest, perimeter = polygon_extent(polygon)
+    survey = polygon_survey(polygon)
+    centre, reach, farthest, perimeter = survey.centre, survey.reach_m, survey.farthest, survey.perimeter_m
     if reach > MAX_RADIUS_M:
         return (f"vertex {farthest} is {reach / 1000:,.0f} km from the polygon's centre "
                 f"({centre.lat:.4f}, {centre.lng:.4f}), above the maximum of {MAX_RADIUS_M / 1000:,.0f} km "
@@ -169,7 +182,7 @@ def _polygon_problem(polygon: Polygon) -> str | None:
     if perimeter > MAX_PERIMETER_M:
         return (f"the perimeter of {perimeter / 1000:,.0f} km is above the maximum of "
                 f"{MAX_PERIMETER_M / 1000:,.0f} km")
-    return polygon_problem(polygon, centre)
+    return polygon_problem(polygon, survey)
 
 
 def parse_volume4d(body: object, field: str = "volume4d", *, check_shape: bool = True) -> Volume4D:

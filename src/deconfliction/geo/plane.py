@@ -79,12 +79,33 @@ def centre_of(*footprints: Footprint) -> LatLng:
     for footprint in footprints:
         if isinstance(footprint, Circle):
             return footprint.center
+    if sum(len(f.vertices) for f in footprints) <= _FEW_POINTS:  # type: ignore[union-attr]
+        return _centre_of_few([v for f in footprints for v in f.vertices])  # type: ignore[union-attr]
     points = np.concatenate([anchor_points(f) for f in footprints])
     mean = unit_vector(points[:, 0], points[:, 1]).sum(axis=0)
     norm = float(np.linalg.norm(mean))
     if norm < 1e-9:
         return LatLng(float(points[0, 0]), float(points[0, 1]))
     return _from_unit_vector(mean / norm)
+
+
+# Below this many points, plain floats beat numpy: each numpy call costs microseconds of its own,
+# and a small polygon's validation made ~25 of them (0.67 ms for a 4-vertex box).
+_FEW_POINTS = 32
+
+
+def _centre_of_few(points: list[LatLng]) -> LatLng:
+    x = y = z = 0.0
+    for point in points:
+        lat_r, lng_r = math.radians(point.lat), math.radians(point.lng)
+        cos_lat = math.cos(lat_r)
+        x += cos_lat * math.cos(lng_r)
+        y += cos_lat * math.sin(lng_r)
+        z += math.sin(lat_r)
+    norm = math.sqrt(x * x + y * y + z * z)
+    if norm < 1e-9:
+        return points[0]
+    return LatLng(math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,29 +218,52 @@ def _next(values: np.ndarray) -> np.ndarray:
     return np.concatenate((values[1:], values[:1]))
 
 
-def polygon_extent(polygon: Polygon) -> tuple[LatLng, float, int, float]:
-    """(centre, distance of the farthest vertex from it in m, that vertex's index, perimeter in m)
-    along the ellipsoid; the centre is the one validation projects around (`centre_of`)."""
+@dataclass(frozen=True, slots=True)
+class PolygonSurvey:
+    """What validating a polygon needs, from one geodesic call: the centre validation projects
+    around (`centre_of`), the distance of the farthest vertex from it and that vertex's index,
+    the perimeter (m, along the ellipsoid) and, when no edge is long enough to be densified, the
+    vertices in the plane at the centre, as `LocalPlane(centre).shape` would give them."""
+
+    centre: LatLng
+    reach_m: float
+    farthest: int
+    perimeter_m: float
+    plane_xy: np.ndarray | None
+
+
+def polygon_survey(polygon: Polygon) -> PolygonSurvey:
     centre = centre_of(polygon)
-    points = anchor_points(polygon)
-    n = len(points)
-    lats, lngs = points[:, 0], points[:, 1]
-    # one geodesic call for both: centre -> each vertex, and each vertex -> the next
-    _, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
-                              np.concatenate((np.full(n, centre.lat), lats)),
-                              np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
+    lats, lngs = polygon.coords[:, 0], polygon.coords[:, 1]
+    n = len(lats)
+    # one geodesic call for both: centre -> each vertex (the projection), each vertex -> the next
+    azimuths, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
+                                     np.concatenate((np.full(n, centre.lat), lats)),
+                                     np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
     reach, edges = lengths[:n], lengths[n:]
     farthest = int(np.argmax(reach))
-    return centre, float(reach[farthest]), farthest, float(np.sum(edges))
+    plane_xy = None
+    if n >= 2 and float(np.max(edges)) < 2 * DENSIFY_STEP_M - 1e-3:  # as `_densified_ring`: nothing to add
+        az_r = np.radians(azimuths[:n])
+        plane_xy = np.column_stack((reach * np.sin(az_r), reach * np.cos(az_r)))
+    return PolygonSurvey(centre, float(reach[farthest]), farthest, float(np.sum(edges)), plane_xy)
 
 
-def polygon_problem(polygon: Polygon, centre: LatLng | None = None) -> str | None:
+def polygon_extent(polygon: Polygon) -> tuple[LatLng, float, int, float]:
+    """(centre, distance of the farthest vertex from it in m, that vertex's index, perimeter in m)."""
+    survey = polygon_survey(polygon)
+    return survey.centre, survey.reach_m, survey.farthest, survey.perimeter_m
+
+
+def polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> str | None:
     """Why this polygon is unusable (too few vertices, self-intersecting, no area), or None."""
-    distinct = len(np.unique(polygon.coords, axis=0))
+    distinct = len(set(polygon.vertices))
     if len(polygon.vertices) < 3 or distinct < 3:
         return f"a polygon needs at least 3 distinct vertices, got {distinct}"
-    plane = LocalPlane(centre if centre is not None else centre_of(polygon))
-    shape = plane.shape(polygon)
+    if survey is not None and survey.plane_xy is not None:
+        shape = shapely.Polygon(survey.plane_xy)
+    else:
+        shape = LocalPlane(survey.centre if survey is not None else centre_of(polygon)).shape(polygon)
     if not shapely.is_simple(shape.exterior):
         return "the polygon's edges cross each other (self-intersecting)"
     if shape.area <= 1e-6:
