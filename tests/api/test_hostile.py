@@ -128,3 +128,14 @@ def test_a_heavy_body_is_parsed_and_its_hulls_and_boxes_prepared_off_the_event_l
     hull_misses, box_misses = convex_hull.cache.misses, box_of.cache.misses
     convex_hull(polygon), box_of(volume), box_of(Volume4D(convex_hull(polygon), volume.altitude_m, volume.time_s))
     assert (convex_hull.cache.misses, box_of.cache.misses) == (hull_misses, box_misses)
+
+
+def test_a_lone_surrogate_is_refused_as_invalid_json_and_nothing_is_stored(client: TestClient, as_uss) -> None:
+    """Text that cannot be stored as UTF-8 is refused at the parse, not stored and then failed on."""
+    before = _counts(client)
+    body = (b'{"exchange": {"url": "x", "method": "GET", "recorder_role": "Client", "request_source": "\\ud800",'
+            b' "request_time": {"value": "2026-11-22T00:00:00Z", "format": "RFC3339"}}}')
+    r = client.post("/dss/v1/reports", content=body, headers={**as_uss(), "Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert "JSON" in r.json()["message"], r.json()  # the field is the position in the text
+    assert _counts(client) == before

@@ -1,5 +1,6 @@
-"""The small-polygon paths of validation (plain floats instead of numpy) agree with the general
-ones: the plane a polygon is validated in, its centre and its vertices, bit for bit."""
+"""The short paths of validation (plain floats for small polygons, one kept projection of the
+vertices for large ones) agree with the general ones: the plane a polygon is validated in, its
+centre and its vertices, bit for bit."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from deconfliction.errors import InvalidInput
 from deconfliction.geo.f3548 import parse_footprint
-from deconfliction.geo.plane import LocalPlane, centre_of, polygon_problem, polygon_survey, unit_vector
+from deconfliction.geo.plane import LocalPlane, centre_of, polygon_problem, polygon_survey, unit_vector, vertex_plane
 from deconfliction.geo.volume import LatLng, Polygon
 
 
@@ -26,7 +27,7 @@ def test_the_survey_projects_small_polygons_as_the_plane_does(seed: int) -> None
     rng = random.Random(seed)
     lat, lng = rng.uniform(-70, 70), rng.uniform(-179, 179)
     size = rng.choice([0.001, 0.005, 0.05])  # 0.05 deg: edges long enough to be densified
-    n = rng.randint(3, 12)
+    n = rng.choice([rng.randint(3, 12), 60])  # 60: above the small path, through the kept projection
     vertices = tuple(LatLng(lat + size * rng.uniform(-1, 1), lng + size * rng.uniform(-1, 1)) for _ in range(n))
     polygon = Polygon(vertices)
     survey = polygon_survey(polygon)
@@ -39,6 +40,8 @@ def test_the_survey_projects_small_polygons_as_the_plane_does(seed: int) -> None
         assert len(shape.exterior.coords) - 1 > n  # densified: the plane has more points than vertices
     else:
         assert np.array_equal(np.asarray(shape.exterior.coords)[:-1], survey.plane_xy)
+    xy, _ = vertex_plane(polygon)  # what the convex hull of notification relevance uses
+    assert np.array_equal(xy, np.column_stack(LocalPlane(centre).project(polygon.coords[:, 0], polygon.coords[:, 1])))
     # the same verdict with and without the survey (random vertices often cross each other)
     assert polygon_problem(polygon, survey) == polygon_problem(polygon)
 

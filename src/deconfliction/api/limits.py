@@ -79,7 +79,7 @@ def out_of_range_number(body: bytes, outside: bytes) -> tuple[str, str] | None:
     digits = outside.translate(_DIGITS_AS_ZERO)
     if not any(suspect in digits for suspect in _SUSPECTS):
         return None
-    try:
+    try:  # the standard parser: orjson reads 2**64 as a float, hiding the integer that is too large
         document = json.loads(body)
     except (ValueError, RecursionError):
         return None

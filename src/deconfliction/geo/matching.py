@@ -32,7 +32,7 @@ from .cache import (
     footprint_nbytes,
     geometry_nbytes,
 )
-from .plane import LocalPlane, centre_of
+from .plane import LocalPlane, vertex_plane
 
 GRID_DEG = 0.25
 MARGIN_M = 0.5
@@ -127,7 +127,7 @@ def convex_hull(footprint: Footprint) -> Footprint:
     if isinstance(footprint, Circle):
         return footprint
     vertices = footprint.vertices
-    points = np.column_stack(LocalPlane(centre_of(footprint)).project(footprint.coords[:, 0], footprint.coords[:, 1]))
+    points, _ = vertex_plane(footprint)  # the plane it was validated in
     ring = shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(points)))
     # the hull's corners are input points (GEOS copies them exactly: found by a dict, O(n), not by
     # a nearest search per corner, O(n * corners): seconds for a 10,000-gon); in a simple polygon

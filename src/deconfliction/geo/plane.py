@@ -39,7 +39,7 @@ import numpy as np
 import shapely
 from pyproj import Geod
 
-from .cache import RING_CACHE_BYTES, array_nbytes, bounded_cache, footprint_nbytes, tuple_nbytes
+from .cache import RING_CACHE_BYTES, VERTEX_PLANE_CACHE_BYTES, array_nbytes, bounded_cache, footprint_nbytes, tuple_nbytes
 from .volume import Circle, Footprint, LatLng, Polygon
 
 WGS84 = Geod(ellps="WGS84")
@@ -184,15 +184,14 @@ def _densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
     if n < 2:
         return lats, lngs
     next_lats, next_lngs = _next(lats), _next(lngs)
-    _, _, forward = WGS84.inv(lngs, lats, next_lngs, next_lats)
-    if float(np.max(forward)) < 2 * DENSIFY_STEP_M - 1e-3:
-        return lats, lngs  # no edge is two steps long, however measured (the usual, small polygon)
     # Each edge is computed from its lower endpoint, (lat, lng) first, so that two polygons sharing
     # an edge (in either direction) get bit-identical points and touch without a sliver.
     swapped = (lats > next_lats) | ((lats == next_lats) & (lngs > next_lngs))
     low_lats, low_lngs = np.where(swapped, next_lats, lats), np.where(swapped, next_lngs, lngs)
     high_lats, high_lngs = np.where(swapped, lats, next_lats), np.where(swapped, lngs, next_lngs)
     azimuths, _, lengths = WGS84.inv(low_lngs, low_lats, high_lngs, high_lats)
+    if float(np.max(lengths)) < 2 * DENSIFY_STEP_M:
+        return lats, lngs  # no edge is two steps long (the usual, small polygon)
     _, counts = densify_counts(np.asarray(lengths), n)
     added = int(counts.sum())
     if added == 0:
@@ -232,21 +231,46 @@ class PolygonSurvey:
     plane_xy: np.ndarray | None
 
 
-def polygon_survey(polygon: Polygon) -> PolygonSurvey:
+def _vertex_plane_nbytes(polygon: Polygon, value: tuple[np.ndarray, np.ndarray]) -> int:
+    return footprint_nbytes(polygon) + tuple_nbytes(value) + array_nbytes(value[0]) + array_nbytes(value[1])
+
+
+@bounded_cache("vertex_plane", VERTEX_PLANE_CACHE_BYTES, _vertex_plane_nbytes)
+def vertex_plane(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
+    """(the vertices in the plane at `centre_of(polygon)` as an (n, 2) array, their distances
+    from the centre in m): as `LocalPlane(centre_of(polygon)).project` gives them. Cached: the
+    validation and the convex hull of notification relevance both need them."""
     centre = centre_of(polygon)
+    n = len(polygon.vertices)
+    azimuths, _, reach = WGS84.inv(np.full(n, centre.lng), np.full(n, centre.lat), polygon.coords[:, 1],
+                                   polygon.coords[:, 0])
+    az_r = np.radians(azimuths)
+    xy = np.column_stack((reach * np.sin(az_r), reach * np.cos(az_r)))
+    xy.flags.writeable = False
+    reach.flags.writeable = False
+    return xy, reach
+
+
+def polygon_survey(polygon: Polygon) -> PolygonSurvey:
     lats, lngs = polygon.coords[:, 0], polygon.coords[:, 1]
     n = len(lats)
-    # one geodesic call for both: centre -> each vertex (the projection), each vertex -> the next
-    azimuths, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
-                                     np.concatenate((np.full(n, centre.lat), lats)),
-                                     np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
-    reach, edges = lengths[:n], lengths[n:]
-    farthest = int(np.argmax(reach))
-    plane_xy = None
-    if n >= 2 and float(np.max(edges)) < 2 * DENSIFY_STEP_M - 1e-3:  # as `_densified_ring`: nothing to add
+    if n > _FEW_POINTS:  # the projection is kept for the convex hull
+        xy, reach = vertex_plane(polygon)
+        _, _, edges = WGS84.inv(lngs, lats, _next(lngs), _next(lats))
+    else:  # one geodesic call for both: centre -> each vertex, each vertex -> the next
+        centre = centre_of(polygon)
+        azimuths, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
+                                         np.concatenate((np.full(n, centre.lat), lats)),
+                                         np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
+        reach, edges = lengths[:n], lengths[n:]
         az_r = np.radians(azimuths[:n])
-        plane_xy = np.column_stack((reach * np.sin(az_r), reach * np.cos(az_r)))
-    return PolygonSurvey(centre, float(reach[farthest]), farthest, float(np.sum(edges)), plane_xy)
+        xy = np.column_stack((reach * np.sin(az_r), reach * np.cos(az_r)))
+    farthest = int(np.argmax(reach))
+    # as `_densified_ring` decides (it measures each edge from its lower end: the same length
+    # within nanometres, far inside this millimetre)
+    densified = len(lats) >= 2 and float(np.max(edges)) >= 2 * DENSIFY_STEP_M - 1e-3
+    return PolygonSurvey(centre_of(polygon), float(reach[farthest]), farthest, float(np.sum(edges)),
+                         None if densified else xy)
 
 
 def polygon_extent(polygon: Polygon) -> tuple[LatLng, float, int, float]:
