@@ -297,6 +297,8 @@ def test_the_console_keeps_the_head_and_catches_a_fork(browser, data_dir: Path, 
     wait_js(page, "['verified', 'refused', 'unchecked'].includes(document.querySelector('#result-receipt')?.dataset.state)")
     assert page.get_attribute("#result-receipt", "data-state") == "verified", page.inner_text("#result-receipt")
     assert "Inclusion proof verified" in page.inner_text("#receipt-inclusion")
+    page.locator("#result-receipt").scroll_into_view_if_needed()
+    console.screenshot("console-receipt.png")
     kept = _kept(page)
     receipt = kept["receipts"][-1]["receipt"]
     assert kept["receipts"][-1]["what"] == "declaration blue-receipt v1"

@@ -202,7 +202,7 @@ export class DeclarePanel {
       el.dataset.state = 'none';
       return;
     }
-    const where = `entry ${receipt.leaf_index + 1} of the log's ${receipt.tree_head.tree_size}`;
+    const where = `Entry ${receipt.leaf_index + 1} of the log's ${receipt.tree_head.tree_size}`;
     const head = await this.ctx.log.receipt(receipt, `declaration ${d.id} v${d.version}`);
     const lines = [h('h3', {}, 'Receipt'),
       h('p', { class: head.ok ? 'ok' : head.ok === false ? 'error' : 'hint', id: 'receipt-head' }, head.ok
