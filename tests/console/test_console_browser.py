@@ -101,6 +101,11 @@ def test_conflict_arrives_live_within_a_second_and_acknowledge(open_console, ser
     page.click(f"{card} button.ack")
     wait_js(page, f"document.querySelector('[data-notice=\"{notice_id}\"]').dataset.state === 'acknowledged'")
     assert "Acknowledged cr-strike v1" in page.inner_text("#notice-alert")
+    # the acknowledgement's receipt is kept, and its tree head, once checked, is the kept one
+    wait_js(page, "((r) => r.receipts.some((x) => x.what === 'acknowledgement of notice " + notice_id + "'"
+                  " && r.head.tree_size >= x.receipt.tree_head.tree_size))"
+                  "(JSON.parse(localStorage.getItem('deconfliction.transparency.v1')))")
+    assert page.get_attribute("#log-status", "data-state") == "ok"
     acks = [e for e in _ledger(server) if e["kind"] == "acknowledged" and e["payload"]["notice"] == notice_id]
     assert len(acks) == 1 and acks[0]["payload"]["read_back_version"] == 1 and acks[0]["actor"] == "azure"
 

@@ -7,7 +7,9 @@ ledger; leaf index = seq - 1. Each write over /v1 is answered with a receipt for
 (leaf index, inclusion path, signed tree head), and any party can ask for the proof that a later
 head extends an earlier one (`consistency`). A party that keeps the heads it was shown catches a
 rewritten or truncated log, or a fork shown to it alone, whatever the operator does to its own
-database: the operator cannot sign a head consistent with both histories.
+database: the operator cannot sign a head consistent with both histories. The CLI keeps them with
+`--receipts DIR`; the map console keeps them in the browser and checks them there
+(`console/js/logwatch.js`, `console/js/transparency.js`).
 """
 
 from __future__ import annotations

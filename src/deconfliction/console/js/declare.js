@@ -5,6 +5,7 @@
 import { h, clear } from './dom.js';
 import { band, duration, feet, flightLevel } from './units.js';
 import { circleRing, densifyRing, toGeoJSONRing } from './geo.js';
+import { declarationsOf } from './inquiry.js';
 
 const pad = (n) => String(n).padStart(2, '0');
 function isoMinute(ms) {
@@ -179,7 +180,7 @@ export class DeclarePanel {
       this.show(answer, dryRun);
       if (!dryRun) {
         this.ctx.map.getSource('draft').setData({ type: 'FeatureCollection', features: [] });
-        await this.ctx.refreshAll();
+        await Promise.all([this.ctx.refreshAll(), this.checkReceipt(answer)]);
       }
     } catch (error) {
       const where = error.body && error.body.field ? ` (field ${error.body.field})` : '';
@@ -187,6 +188,42 @@ export class DeclarePanel {
         + `(${error.status})${where}: ${error.message}`));
       this.result.dataset.state = 'refused';
     }
+  }
+
+  /** The write's receipt: its tree head checked against the kept one (signature, consistency),
+   * and, with the ledger at hand (inquiry scope), its inclusion proof for the write's entry. */
+  async checkReceipt(answer) {
+    const d = answer.declaration;
+    const receipt = answer.receipt;
+    const el = h('div', { id: 'result-receipt', 'data-state': 'pending' }, 'Checking the receipt…');
+    this.result.append(el);
+    if (!receipt || !this.ctx.log) {
+      clear(el, h('p', { class: 'hint' }, 'No receipt: the write logged nothing.'));
+      el.dataset.state = 'none';
+      return;
+    }
+    const where = `Entry ${receipt.leaf_index + 1} of the log's ${receipt.tree_head.tree_size}`;
+    const head = await this.ctx.log.receipt(receipt, `declaration ${d.id} v${d.version}`);
+    const lines = [h('h3', {}, 'Receipt'),
+      h('p', { class: head.ok ? 'ok' : head.ok === false ? 'error' : 'hint', id: 'receipt-head' }, head.ok
+        ? `${where}: its tree head is signed by the log's key and extends the head you kept.`
+        : `${where}: ${head.message}`)];
+    let state = head.ok ? 'head-verified' : head.ok === false ? 'refused' : 'unchecked';
+    if (head.ok && this.ctx.scopes.includes('deconfliction.inquiry')) {
+      try {
+        const included = await this.ctx.log.inclusion(receipt, (entry) => declarationsOf(entry).has(d.id));
+        lines.push(h('p', { class: included.ok ? 'ok' : 'error', id: 'receipt-inclusion' }, included.ok
+          ? `Inclusion proof verified: ${included.message}.` : `Inclusion proof FAILED: ${included.message}.`));
+        state = included.ok ? 'verified' : 'refused';
+      } catch (error) {
+        lines.push(h('p', { class: 'hint', id: 'receipt-inclusion' }, `Inclusion not checked: ${error.message}`));
+      }
+    } else if (head.ok) {
+      lines.push(h('p', { class: 'hint', id: 'receipt-inclusion' }, 'Its inclusion proof is kept for an inquiry, which checks it '
+        + 'against the ledger (reading the ledger here needs the inquiry scope).'));
+    }
+    clear(el, lines);
+    el.dataset.state = state;
   }
 
   show(answer, dryRun) {

@@ -4,7 +4,8 @@
 import { h, clear } from './dom.js';
 import { utcSeconds } from './units.js';
 
-function declarationsOf(e) {
+/** The declarations a ledger entry concerns (its payload's ids). */
+export function declarationsOf(e) {
   const p = e.payload || {};
   const ids = new Set();
   for (const k of ['id', 'about', 'declaration', 'a', 'b', 'operation', 'notice_of']) if (typeof p[k] === 'string') ids.add(p[k]);

@@ -1,5 +1,7 @@
 // The console: sign-in, the airspace on the map in 4D, notices, declaring, live events and
-// tracks, and the inquiry view. Everything comes from this server (/v1 with the party's token).
+// tracks, the inquiry view, and the watch over the transparency log (logwatch.js: the kept tree
+// head, checked against each new one). Everything comes from this server (/v1 with the party's
+// token).
 
 import { Api, ApiError, consoleConfig, localToken, tokenClaims } from './api.js';
 import { h, clear } from './dom.js';
@@ -10,6 +12,7 @@ import { NoticesPanel } from './notices.js';
 import { DeclarePanel } from './declare.js';
 import { InquiryPanel } from './inquiry.js';
 import { CLASS_NAMES } from './tracks.js';
+import { LogWatch } from './logwatch.js';
 
 const TOKEN_KEY = 'deconfliction.token';
 const TRACKS_EVERY_MS = 1000;
@@ -19,6 +22,7 @@ const $ = (id) => document.getElementById(id);
 const state = window.consoleState = {
   ready: false, party: null, airspace: null, offsetMs: 0, t: 0, events: [],
   tracks: { count: 0, applyMs: [], renderMs: [], classes: {} }, live: 'offline', timing: {},
+  log: null, // the last check of the transparency log: {ok, message, head, alarm}
 };
 
 function serverNow() { return Date.now() + state.offsetMs; }
@@ -81,6 +85,12 @@ async function start(token) {
   $('sign-out').hidden = false;
   $('sign-out').onclick = () => { sessionStorage.removeItem(TOKEN_KEY); location.reload(); };
 
+  // the transparency log: its kept head checked against the server's before anything else
+  const log = new LogWatch(api, { statusEl: $('log-status'), alarmEl: $('log-alarm'), onChange: (r) => { state.log = r; } });
+  ctx.log = log;
+  $('log-status').hidden = false;
+  const logChecked = log.start();
+
   const { map, tracks, maplibregl } = await createMap($('map'));
   ctx.map = map; ctx.tracks = tracks; ctx.maplibregl = maplibregl;
   window.consoleMap = map;
@@ -116,7 +126,10 @@ async function start(token) {
     // the next frame that draws fresh tracks, with the GPU's work finished (gl.finish)
     whenTracksRendered: () => new Promise((resolve) => { tracks.whenRendered((gl) => { gl.finish(); resolve(performance.now()); }); map.triggerRepaint(); }),
     inquiry,
+    checkLog: () => log.check('on demand'),
+    logEvidence: () => (log.record.alarm ? log.evidence() : null),
   };
+  await logChecked;
   state.ready = true;
 }
 

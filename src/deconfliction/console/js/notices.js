@@ -81,7 +81,8 @@ export class NoticesPanel {
   async acknowledge(n) {
     const shown = { declaration: n.about, version: n.about_version };
     try {
-      await this.ctx.api.post(`/v1/notices/${encodeURIComponent(n.id)}/acknowledgement`, shown);
+      const answer = await this.ctx.api.post(`/v1/notices/${encodeURIComponent(n.id)}/acknowledgement`, shown);
+      if (this.ctx.log) this.ctx.log.receipt(answer.receipt, `acknowledgement of notice ${n.id}`); // kept and checked
       this.refusals.delete(n.id);
       this.alert.className = 'ok';
       this.alert.textContent = `Acknowledged ${n.about} v${n.about_version} (notice ${n.id}).`;

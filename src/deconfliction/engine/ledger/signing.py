@@ -29,7 +29,8 @@ declaration version it was shown in its body, so a read-back binds content, not 
 **Tree heads and receipts.** The server signs canonical({"ctx", "tree_size", "root_hash",
 "timestamp_ms"}) with its own key (`sign_tree_head`); a `Receipt` is a leaf index, its inclusion
 path and a signed tree head. A party keeps the heads it sees and checks each new head against the
-last with `verify_consistency_between` (a fork shown to one party fails there).
+last with `verify_consistency_between` (a fork shown to one party fails there). The map console
+checks the same bytes in the browser (`console/js/transparency.js`, with WebCrypto).
 
 **Commitments.** A purpose is logged as SHA-256(salt || canonical(purpose)) with a 32-byte
 salt the owner keeps; revealing (salt, purpose) lets an inquiry check it (`reveal_matches`).
