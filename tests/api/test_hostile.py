@@ -37,6 +37,14 @@ def _with(body: dict, path: list, value: object) -> dict:
     (["uss_base_url"], "javascript:alert(1)", "uss_base_url", 400),
     (["key"], [f"ovn-{i:012d}-xxxxxxxx" for i in range(20_000)], "key", 400),
     (["key"], [f"ovn-{i:012d}-xxxxxxxx" for i in range(85_000)], "body", 413),  # over the body limit: unread
+    (["extents", 0, "volume", "outline_polygon", "vertices", 1, "lat"], "north",
+     "extents[0].volume.outline_polygon.vertices[1].lat", 400),
+    (["extents", 0, "volume", "outline_polygon", "vertices", 2, "lng"], 180.5,
+     "extents[0].volume.outline_polygon.vertices[2].lng", 400),
+    (["extents", 0, "volume", "outline_polygon", "vertices", 0], [34.0, 33.0],
+     "extents[0].volume.outline_polygon.vertices[0]", 400),
+    (["extents", 0, "volume", "outline_polygon", "vertices", 0, "lat"], True,
+     "extents[0].volume.outline_polygon.vertices[0].lat", 400),
     (["extents"], [volume()] * 150, "extents", 400),
     (["extents"], [volume()] * 10_000, "body", 413),
 ])

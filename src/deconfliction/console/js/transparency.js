@@ -12,7 +12,7 @@
 export const TREE_HEAD_CTX = 'deconfliction/tree-head/v1';
 export const HASH_SIZE = 32;
 
-/** WebCrypto exists only in a secure context (HTTPS, or http://127.0.0.1 / localhost). */
+/** WebCrypto exists only in a secure context (HTTPS, or plain HTTP on 127.0.0.1 or localhost). */
 export function available() {
   return typeof crypto !== 'undefined' && !!crypto.subtle && globalThis.isSecureContext !== false;
 }
