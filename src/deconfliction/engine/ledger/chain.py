@@ -14,11 +14,68 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 GENESIS_HASH = "0" * 64
 
 
+_DIGITS = frozenset(b"0123456789")
+_NUMBER_CHARS = frozenset(b"0123456789.-")
+_BEFORE_NUMBER = frozenset(b":[,")
+_MAX_E = 2_000  # beyond this many letters e, the standard library writes the text (no scan)
+
+
+def _may_differ(text: bytes) -> bool:
+    """Whether the standard library could write `text` (orjson's, compact) differently: non-ASCII
+    (key order, escapes), a backslash (escapes), `null` (orjson writes NaN and infinities so, the
+    standard library refuses them), a number with an exponent (1e-9 against 1e-09) or one below
+    1e-4 (0.00001 against 1e-05). Byte searches, not a regular expression: a regex scan of a
+    10,000-vertex volume's text cost more (30 ms) than the standard library's whole encoding."""
+    if not text.isascii() or b"\\" in text or b"null" in text:
+        return True
+    if text.count(b"e") + text.count(b"E") > _MAX_E:
+        return True
+    for letter in (b"e", b"E"):
+        at = text.find(letter)
+        while at != -1:
+            if at > 0 and text[at - 1] in _DIGITS and _starts_number(text, at - 1):
+                return True
+            at = text.find(letter, at + 1)
+    at = text.find(b"0.0000")
+    while at != -1:
+        if _starts_number(text, at) and (at == 0 or text[at - 1] in _BEFORE_NUMBER or text[at - 1] == ord("-")):
+            return True
+        at = text.find(b"0.0000", at + 1)
+    return False
+
+
+def _starts_number(text: bytes, at: int) -> bool:
+    """Whether the run of number characters around `at` follows `:`, `[`, `,` or starts the text
+    (compact JSON: a number, not a string's characters)."""
+    while at > 0 and text[at - 1] in _NUMBER_CHARS:
+        at -= 1
+    return at == 0 or text[at - 1] in _BEFORE_NUMBER
+
+
 def canonical_json(payload: Any) -> str:
+    """The text a ledger entry's hash covers: JSON with sorted keys, no spaces, raw UTF-8, no NaN,
+    exactly as `json.dumps` writes it (every stored entry was hashed so). orjson writes the same
+    text ~10x faster for the usual payload (ASCII, coordinates, times) and, unlike the standard
+    library's encoder, does not hold the GIL for tens of ms on a 10,000-vertex volume; any text
+    in which the two could differ is written by the standard library."""
+    try:
+        text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                            | orjson.OPT_PASSTHROUGH_DATACLASS,
+                            default=_not_plain)
+    except (TypeError, orjson.JSONEncodeError):
+        text = None
+    if text is not None and not _may_differ(text):
+        return text.decode()
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _not_plain(value: Any) -> Any:
+    raise TypeError(f"not plain JSON: {type(value).__name__}")  # the standard library decides
 
 
 @dataclass(frozen=True, slots=True)
