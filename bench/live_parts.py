@@ -36,6 +36,7 @@ import jwt
 import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from live_bench import ISSUER, PARTY_SCOPES, Traffic  # noqa: E402
@@ -44,6 +45,7 @@ from deconfliction.api import create_app  # noqa: E402
 from deconfliction.api.routes import v1 as v1_routes  # noqa: E402
 from deconfliction.app import App, usecases  # noqa: E402
 from deconfliction.app.delivery import notice_ids  # noqa: E402
+from deconfliction.app.transparency import TransparencyLog  # noqa: E402
 from deconfliction.app.writer import Writer  # noqa: E402
 from deconfliction.clock import SystemClock  # noqa: E402
 from deconfliction.config import Settings  # noqa: E402
@@ -156,14 +158,18 @@ def instrument() -> None:
     State.apply = timed("apply to the in-memory state", State.apply)
     Writer._commit = timed("commit (rows, events outbox, ledger; one transaction)", Writer._commit)
     repo.events_after = timed("SSE: read the outbox (events_after)", repo.events_after)
+    TransparencyLog.appended = timed("transparency log: leaves appended (after the commit)", TransparencyLog.appended)
+    TransparencyLog.head = timed("transparency log: signed tree head (one per batch)", TransparencyLog.head)
+    TransparencyLog.receipt = timed("transparency log: receipt (head + inclusion proof)", TransparencyLog.receipt)
 
 
 async def run_parts(workdir: Path, count: int, parties: int, share: float) -> tuple[float, int, int]:
     database = Database(sqlite_url(workdir / "parts.db"))
     database.upgrade()
-    app = App(database, SystemClock(), rules=usecases.rules_of(Settings.load(None, db=workdir / "parts.db")))
+    instrument()  # before the App, which binds the log's `appended` as the writer's hook
+    app = App(database, SystemClock(), rules=usecases.rules_of(Settings.load(None, db=workdir / "parts.db")),
+              log_key=Ed25519PrivateKey.generate())
     app.start()
-    instrument()
     traffic = Traffic(share)
     rngs = [random.Random(100 + p) for p in range(parties)]
     last: dict[str, int] = defaultdict(int)
@@ -230,7 +236,8 @@ def main() -> None:
              "    advice (delay / altitude that clears)", "  implicit subscription",
              "  subscribers to notify (convex hulls)","apply to the in-memory state", "commit (rows, events outbox, ledger; one transaction)",
               "response body", "SSE: per affected party (outbox read, frame, mark delivered)",
-              "SSE: read the outbox (events_after)"]
+              "SSE: read the outbox (events_after)", "transparency log: leaves appended (after the commit)",
+              "transparency log: signed tree head (one per batch)", "transparency log: receipt (head + inclusion proof)"]
     for name in order:
         if name in TIMES:
             calls = CALLS.get(name, n)

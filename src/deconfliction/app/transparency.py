@@ -58,7 +58,7 @@ class TransparencyLog:
         head = self._head
         if head is None or head.tree_size != self.tree.size:
             head = self._head = sign_tree_head(self.key, tree_size=self.tree.size, root_hash=self.tree.root(),
-                                               timestamp_ms=int(time.time() * 1000))
+                                               timestamp_ms=int(time.time() * 1000), kid=self.kid)
         return head
 
     def receipt(self, seq: int) -> Receipt:
