@@ -165,3 +165,43 @@ def test_without_the_turn_serializable_transactions_still_decide_correctly(pg_ur
         assert ledger_repo.verify(connection).ok
     for db in dbs:
         db.close()
+
+
+def test_a_signed_request_accepted_by_one_server_is_refused_as_a_replay_by_another(pg_url: str) -> None:
+    """Replay keys travel with the changes: the second server refuses what the first accepted."""
+    import time
+
+    from deconfliction.app.usecases import SignedRequest
+    from deconfliction.errors import Unauthenticated
+    from deconfliction.geo import parse_volume4d
+
+    upgrade(pg_url)
+    dbs = [Database(database_url(pg_url)) for _ in range(2)]
+
+    def signed(replay_key: str) -> SignedRequest:
+        return SignedRequest("PUT", "/v1/declarations/s1", {}, {}, replay_key, time.time())
+
+    async def scenario() -> None:
+        apps = [App(db, SystemClock()) for db in dbs]
+        try:
+            volumes = (parse_volume4d(box(11, 21, 0.01, start_in_s=3600), "volume"),)
+            create = signed("replay-key-create")
+            await apps[0].declare(party="azure", declaration_id="s1", kind=DeclarationKind.OPERATION,
+                                  volumes=volumes, signed=create)
+            await apps[0].withdraw(party="azure", declaration_id="s1", version=1, signed=signed("replay-key-withdraw"))
+            # the same signed creation, replayed to the other server: it would declare s1 again
+            with pytest.raises(Unauthenticated):
+                await apps[1].declare(party="azure", declaration_id="s1", kind=DeclarationKind.OPERATION,
+                                      volumes=volumes, signed=create)
+            assert apps[1].state.declaration("s1") is None
+            # a fresh signature is accepted there
+            await apps[1].declare(party="azure", declaration_id="s1", kind=DeclarationKind.OPERATION,
+                                  volumes=volumes, signed=signed("replay-key-fresh"))
+            assert apps[1].state.declaration("s1") is not None
+        finally:
+            for app in apps:
+                app.writer.close()
+
+    asyncio.run(scenario())
+    for db in dbs:
+        db.close()

@@ -94,6 +94,8 @@ def keys_of(change: Change) -> dict[str, list[Any]]:
         "l": [[n.declaration_id, n.version] for n in change.late_notices],
         "w": [w.party for w in change.put_webhooks],
         "e": sorted({e.party for e in change.events}),
+        # replay keys of accepted signed requests, with their times: another server must refuse them too
+        "r": [[key, signed_at_s] for key, signed_at_s in change.replays],
     }
 
 
@@ -163,6 +165,7 @@ def _reload(connection: Connection, state: State, seq: int, keys: dict[str, set[
         late_notices=tuple(late),
         put_webhooks=tuple(Webhook(r.party, r.url, r.secret, r.delivered_seq)
                            for r in _in(connection, webhooks, webhooks.c.party, keys.get("w", ()))),
+        replays=tuple((str(key), float(signed_at_s)) for key, signed_at_s in sorted(keys.get("r", ()))),
     )
     new_events: list[Event] = []
     event_seq: dict[str, int] = {}
