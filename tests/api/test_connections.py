@@ -85,3 +85,37 @@ def test_durability_is_full_by_default(tmp_path) -> None:  # noqa: ANN001
         database.close()
     from deconfliction.config import Settings
     assert Settings().durability == "full"
+
+
+def test_headers_above_the_cap_are_refused_and_the_connection_closed(server) -> None:  # noqa: ANN001
+    cap = server.settings.max_header_bytes
+    s = _connect(server)
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * (cap + 100) + b"\r\n\r\n")
+        s.settimeout(5)
+        answer = s.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+        assert _closed_within(s, 5) < 3
+    finally:
+        s.close()
+    # headers within the cap are served, on a connection that stays open for the next request
+    s = _connect(server)
+    try:
+        for _ in range(2):
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * (cap // 2) + b"\r\n\r\n")
+            s.settimeout(5)
+            assert s.recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        s.close()
+
+
+def test_a_keep_alive_connection_gets_the_header_timeout_again_for_its_next_request(server) -> None:  # noqa: ANN001
+    s = _connect(server)
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(5)
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the next request's headers never finish
+        assert _closed_within(s, 5) < 3
+    finally:
+        s.close()
