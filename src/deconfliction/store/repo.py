@@ -201,6 +201,14 @@ def late_notices_of(connection: Connection) -> list[LateNotice]:
     return [LateNotice(r.declaration_id, r.version, r.notice_s, r.required_s) for r in rows]
 
 
+def declaration_version_rows(connection: Connection) -> Iterator[dict[str, Any]]:
+    """The history of declaration versions, volumes as the codec's JSON values (what the ledger
+    logs of them): no decision reads it, so `State` does not hold it."""
+    for r in connection.execute(select(declaration_versions)):
+        yield {"id": r.id, "version": r.version, "party": r.party, "kind": r.kind, "priority": r.priority,
+               "declared_at_s": r.declared_at_s, "volumes": json.loads(r.volumes), "state": r.state, "ovn": r.ovn}
+
+
 def report_rows(connection: Connection) -> Iterator[dict[str, Any]]:
     for r in connection.execute(select(reports)):
         yield {"id": r.id, "reporter": r.reporter, "at_s": r.at_s, "body": json.loads(r.body)}
