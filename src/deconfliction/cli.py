@@ -217,11 +217,14 @@ def ledger_verify(
             secret = secret_file.read_bytes() if secret_file is not None and secret_file.is_file() else None
             try:
                 state = repo.load_state(connection)
+                versions = list(repo.declaration_version_rows(connection))
+                reports = list(repo.report_rows(connection))
             except (ValueError, KeyError, TypeError) as error:  # a value no write of ours stores
                 database.close()
                 Console().print(f"[bold red]tables unreadable[/] (edited outside the server?): {error}")
                 raise typer.Exit(1) from None
-            mismatches = compare(ledger_repo.entries(connection), state, purpose_secret=secret)
+            mismatches = compare(ledger_repo.entries(connection), state, purpose_secret=secret, versions=versions,
+                                 reports=reports)
     database.close()
     console = Console()
     if result.ok and not mismatches:

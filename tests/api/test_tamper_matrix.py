@@ -174,16 +174,30 @@ def test_bad_input_is_a_clear_error_with_exit_2(record: dict[str, Any], tmp_path
     assert code == 2 and "line 1" in output
 
 
-@pytest.mark.parametrize("edit", [
-    None,
-    "UPDATE notices SET state = 'sent', acknowledged_at_s = NULL",  # an acknowledgement undone in the table
-    "UPDATE notices SET state = 'Sent'",  # a value the server never writes
-    "UPDATE declarations SET priority = 7 WHERE id = 'strike'",
-    "UPDATE declarations SET purpose = 'humanitarian convoy' WHERE id = 'cap'",  # a purpose changed after the fact
-    "DELETE FROM declarations WHERE id = 'cap'",
-    "UPDATE parties SET public_key = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = 'crimson'",
+@pytest.mark.parametrize(("edit", "reported"), [
+    (None, None),
+    ("UPDATE notices SET state = 'sent', acknowledged_at_s = NULL", "table notices"),  # an acknowledgement undone
+    ("UPDATE notices SET state = 'Sent'", "tables unreadable"),  # a value the server never writes
+    ("UPDATE notices SET deadline_s = deadline_s + 3600", "table notices"),  # more time to answer, after the fact
+    ("UPDATE declarations SET priority = 7 WHERE id = 'strike'", "table declarations"),
+    # a purpose changed after the fact
+    ("UPDATE declarations SET purpose = 'humanitarian convoy' WHERE id = 'cap'", "table declarations"),
+    ("DELETE FROM declarations WHERE id = 'cap'", "table declarations"),
+    ("UPDATE declaration_versions SET priority = 7 WHERE id = 'strike'", "table declaration_versions"),  # the history
+    ("DELETE FROM declaration_versions WHERE id = 'cap'", "table declaration_versions"),
+    ("UPDATE parties SET public_key = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = 'crimson'",
+     "table parties"),
+    ("UPDATE parties SET name = 'Azure Air' WHERE id = 'azure'", "table parties"),
+    # each /v1 operation's own implicit subscription: how USSs are told of changes near it
+    ("UPDATE subscriptions SET notification_index = notification_index + 1", "table subscriptions"),
+    ("UPDATE subscriptions SET uss_base_url = 'https://evil.example/uss'", "table subscriptions"),
+    ("DELETE FROM subscriptions", "table subscriptions"),
+    ("INSERT INTO late_notices VALUES ('cap', 1, 60.0, 900.0)", "table late_notices"),  # a late notice made up
+    ("INSERT INTO webhooks VALUES ('azure', 'https://evil.example/hook', 's', 0)", "table webhooks"),
+    ("INSERT INTO uss_availability VALUES ('crimson', 'Down', 'v1')", "table uss_availability"),
 ])
-def test_an_edited_state_table_is_not_the_logs_projection(record: dict[str, Any], tmp_path: Path, edit: str | None) -> None:
+def test_an_edited_state_table_is_not_the_logs_projection(record: dict[str, Any], tmp_path: Path, edit: str | None,
+                                                          reported: str | None) -> None:
     import shutil
     import sqlite3
 
@@ -199,4 +213,4 @@ def test_an_edited_state_table_is_not_the_logs_projection(record: dict[str, Any]
     if edit is None:
         assert result.exit_code == 0 and "the tables are its projection" in output, output
     else:
-        assert result.exit_code == 1 and "table" in output, output
+        assert result.exit_code == 1 and reported in output, output

@@ -1,6 +1,8 @@
 """The application on a real SQLite file: one transaction per write with its ledger records and
 events, read-back acknowledgements, escalation, nonconformance, restart, fast time."""
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select
 
@@ -139,3 +141,23 @@ def test_a_stray_aircraft_makes_its_operation_nonconforming_and_tells_its_neighb
     again = harness.run(harness.app.writer.write(lambda s, now: usecases.report_nonconformance(
         s, event, now_s=now, rules=harness.app.rules))).result
     assert again == []  # one notice per party and version, not one per report
+
+
+def test_a_declaration_written_twice_in_one_batch_keeps_both_versions_in_its_history(harness):
+    """Writes decided together are committed as one net change, which holds only the last version
+    of a declaration (none of one withdrawn in the same batch); `declaration_versions` is the
+    history the ledger records, so it keeps every version all the same."""
+    from deconfliction.store.schema import declaration_versions
+
+    async def batch():  # decided in one turn of the event loop: one group commit
+        return await asyncio.gather(
+            harness.app.declare(party="blue", declaration_id="x", kind=OP, volumes=(box(34, 33),)),
+            harness.app.declare(party="blue", declaration_id="x", kind=OP, volumes=(box(34.5, 33),), version=1),
+            harness.app.declare(party="blue", declaration_id="y", kind=OP, volumes=(box(36, 33),)),
+            harness.app.withdraw(party="blue", declaration_id="y", version=1))
+
+    harness.run(batch())
+    with harness.app.db.read() as connection:
+        kept = sorted((r.id, r.version) for r in connection.execute(select(declaration_versions)))
+    assert kept == [("x", 1), ("x", 2), ("y", 1)]
+    assert [d.id for d in harness.app.state.declarations] == ["x"]

@@ -170,12 +170,12 @@ def test_writes_decided_on_top_of_a_failing_commit_fail_with_it(core: App, monke
     real_write = repo.write
     calls = []
 
-    def slow_then_refuse(connection, change):  # noqa: ANN001
+    def slow_then_refuse(connection, change, **kw):  # noqa: ANN001, ANN003
         calls.append(threading.current_thread().name)
         if len(calls) == 1:
             release.wait(5)
             raise OSError("disk full")
-        real_write(connection, change)
+        real_write(connection, change, **kw)
     monkeypatch.setattr(repo, "write", slow_then_refuse)
 
     async def two_batches():
@@ -201,9 +201,9 @@ def test_writes_decided_on_top_of_a_failing_commit_fail_with_it(core: App, monke
 def test_the_event_loop_runs_while_a_commit_waits_for_the_disk(core: App, monkeypatch: pytest.MonkeyPatch) -> None:
     real_write = repo.write
 
-    def slow_disk(connection, change):  # noqa: ANN001
+    def slow_disk(connection, change, **kw):  # noqa: ANN001, ANN003
         time.sleep(0.3)
-        real_write(connection, change)
+        real_write(connection, change, **kw)
     monkeypatch.setattr(repo, "write", slow_disk)
 
     async def write_and_tick():

@@ -223,7 +223,7 @@ class PoolWriter:
                         pending.append((now_s, outcome.change, index))
             if pending:
                 done.change = net_change(c for _, c, _ in pending)
-                repo.write(connection, done.change)
+                repo.write(connection, done.change, versions=[d for _, c, _ in pending for d in c.put_declarations])
                 entries = repo.append_ledger(connection, [(at_s, r.actor, r.kind, r.payload)
                                                           for at_s, c, _ in pending for r in c.ledger])
                 position = 0

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from typing import Any
 
-from ..engine.ledger.signing import commit
+from ..engine.ledger.signing import commit, content_digest
 from ..engine.state import Change
 from ..geo import dump_volume4d
 from ..model import Conflict, Declaration, LateNotice, Notice
@@ -62,8 +62,14 @@ def wire_volumes(volumes: tuple[Any, ...]) -> list[dict[str, Any]]:
     return [dump_volume4d(v) for v in volumes]
 
 
-def f3548_payload(change: Change) -> dict[str, Any]:
-    """An F3548 write's registry part: enough to reconstruct who declared what, where and when."""
+def f3548_payload(change: Change, *, volumes_of: tuple[Any, ...] | None = None) -> dict[str, Any]:
+    """An F3548 write's registry part: enough to reconstruct who declared what, where and when,
+    and every table row it changes (subscriptions, notification indices, USS availability,
+    reports), so that `app.projection` can rebuild those tables from the log.
+
+    `volumes_of`: the volumes of the declaration logged in the same entry; a subscription whose
+    volumes are those very volumes (a /v1 operation's own implicit subscription) is logged with
+    `"volumes_of_declaration": true` instead of a second copy of a possibly large polygon."""
     payload: dict[str, Any] = {}
     if change.put_declarations:
         payload["declarations"] = [declaration_payload(d) for d in change.put_declarations]
@@ -74,7 +80,9 @@ def f3548_payload(change: Change) -> dict[str, Any]:
             {"id": s.id, "party": s.party, "version": s.version, "notification_index": s.notification_index,
              "implicit": s.implicit, "notify_for_operational_intents": s.notify_for_operational_intents,
              "notify_for_constraints": s.notify_for_constraints, "uss_base_url": s.uss_base_url,
-             "volumes": [encode_volume(v) for v in s.volumes]}
+             "updated_at_s": s.updated_at_s,
+             **({"volumes_of_declaration": True} if volumes_of is not None and s.volumes is volumes_of
+                else {"volumes": [encode_volume(v) for v in s.volumes]})}
             for s in change.put_subscriptions
         ]
     if change.notified:
@@ -85,5 +93,16 @@ def f3548_payload(change: Change) -> dict[str, Any]:
         payload["uss_availability"] = [{"uss": a.uss, "availability": a.availability.value, "version": a.version}
                                        for a in change.put_availability]
     if change.put_reports:
-        payload["reports"] = [{"id": r.id, "reporter": r.reporter} for r in change.put_reports]
+        # the body as a digest: enough to detect an edited report, without copying into the log
+        # (which inquiries read) whatever a USS put in it
+        payload["reports"] = [{"id": r.id, "reporter": r.reporter, "at_s": r.at_s,
+                               "body_digest": content_digest(r.body)} for r in change.put_reports]
     return payload
+
+
+def v1_registry(change: Change, volumes_of: tuple[Any, ...] | None = None) -> dict[str, Any]:
+    """The registry writes of a /v1 declaration or withdrawal (its own implicit subscription, the
+    notification indices of the subscriptions it concerns, the subscription it deletes), logged
+    in its entry under "registry". Always present, even empty: an entry without it was written
+    before these writes were logged, which `app.projection` must tell apart."""
+    return f3548_payload(change, volumes_of=volumes_of)

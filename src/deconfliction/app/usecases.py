@@ -47,7 +47,7 @@ from ..model import (
     Subscription,
     Webhook,
 )
-from .records import conflict_payload, declaration_payload, late_notice_payload, notice_payload
+from .records import conflict_payload, declaration_payload, late_notice_payload, notice_payload, v1_registry
 from .views import conflict_view, disclosure, notice_view, own_declaration_view, when
 
 SYSTEM = "system"
@@ -158,10 +158,14 @@ def shown_digest(state: State, notice: Notice, version: int) -> str | None:
                            "disclosed": [dump_volume4d(v) for v in disclosure(state, notice, current)]})
 
 
-def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rules: Rules) -> tuple[Change, DeclarationOutcome]:
+def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rules: Rules,
+                    registry: Change | None = None) -> tuple[Change, DeclarationOutcome]:
     """What a new version of `declaration` causes: conflicts, the notice rule, notices to each
     affected party (pushed as events with what each may see), supersession of notices about
-    its older version, and advice for whoever should give way."""
+    its older version, and advice for whoever should give way.
+
+    `registry`: the subscription writes of a /v1 declaration, logged in its entry (the F3548
+    door logs its own in the dss.* entry before it, and passes None)."""
     found = state.declarations.conflicts_of(declaration)
     late = late_notice(declaration, rules.min_notice_s)
     others = [state.declaration(c.other(declaration.id)) for c in found]
@@ -189,8 +193,10 @@ def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rul
     for n in stale:
         events.append(_event(n.to_party, EventKind.STATE_CHANGE, now_s, {
             "notice": n.id, "state": n.state.value, "about": n.about, "version": declaration.version}))
-    ledger = [LedgerRecord(declaration.party, "declared" if declaration.version == 1 else "revised",
-                           declaration_payload(declaration, rules.purpose_secret))]
+    payload = declaration_payload(declaration, rules.purpose_secret)
+    if registry is not None:
+        payload["registry"] = v1_registry(registry, declaration.volumes)
+    ledger = [LedgerRecord(declaration.party, "declared" if declaration.version == 1 else "revised", payload)]
     ledger += [LedgerRecord(SYSTEM, "conflict_detected", conflict_payload(c)) for c in found]
     if late is not None:
         ledger.append(LedgerRecord(SYSTEM, "late_notice", late_notice_payload(late)))
@@ -273,15 +279,15 @@ def declare(state: State, *, party: str, declaration_id: str, kind: DeclarationK
     else:
         declaration = current.revised(volumes=volumes, declared_at_s=now_s, priority=priority, purpose=purpose,
                                       ovn=tokens.ovn())
-    change, outcome = hotline_effects(state, declaration, now_s=now_s, rules=rules)
-    if rules.refuse_lower_priority:
-        _refuse_lower_priority(state, declaration, outcome.conflicts)
     mine = {own.id: own} if own else {}
     bumped, subscribers = notify(state, volumes + (current.volumes if current else ()),
                                  for_constraints=not declaration.is_operation, now_s=now_s, changed=mine)
     puts, notified = subscription_writes(tuple(mine.values()), bumped)
-    change = register_party(state, party, now_s) + Change(
-        put_declarations=(declaration,), put_subscriptions=puts, notified=notified) + change
+    registry = Change(put_subscriptions=puts, notified=notified)
+    change, outcome = hotline_effects(state, declaration, now_s=now_s, rules=rules, registry=registry)
+    if rules.refuse_lower_priority:
+        _refuse_lower_priority(state, declaration, outcome.conflicts)
+    change = register_party(state, party, now_s) + Change(put_declarations=(declaration,)) + registry + change
     change += signed_record(state, party, signed)
     return Outcome(change, replace(outcome, created=current is None, subscribers=subscribers), subscribers)
 
@@ -339,16 +345,23 @@ def withdraw(state: State, *, party: str, declaration_id: str, version: int, now
     if version != current.version:
         raise VersionMismatch(f"version {version} of {declaration_id} is stale: the current version is {current.version}")
     own, subscribers = withdraw_own(state, current, now_s=now_s)
-    change = withdrawal_effects(state, current, now_s=now_s, actor=party) + own + signed_record(state, party, signed)
+    change = (withdrawal_effects(state, current, now_s=now_s, actor=party, registry=own) + own
+              + signed_record(state, party, signed))
     return Outcome(change, current, subscribers)
 
 
-def withdrawal_effects(state: State, declaration: Declaration, *, now_s: float, actor: str) -> Change:
+def withdrawal_effects(state: State, declaration: Declaration, *, now_s: float, actor: str,
+                       registry: Change | None = None) -> Change:
+    """`registry`: the subscription writes of a /v1 withdrawal, logged in its entry (as for
+    `hotline_effects`; the F3548 door passes None)."""
     stale = [n.superseded() for n in state.notices.values() if n.about == declaration.id and n.open]
     told = sorted({n.to_party for n in stale} | {declaration.party})
     events = [_event(p, EventKind.STATE_CHANGE, now_s, {"declaration": declaration.id, "state": "Withdrawn",
                                                           "version": declaration.version}) for p in told]
-    ledger = [LedgerRecord(actor, "withdrawn", {"id": declaration.id, "version": declaration.version})]
+    payload: dict[str, Any] = {"id": declaration.id, "version": declaration.version}
+    if registry is not None:
+        payload["registry"] = v1_registry(registry)
+    ledger = [LedgerRecord(actor, "withdrawn", payload)]
     ledger += [LedgerRecord(SYSTEM, "notice_superseded", notice_payload(n)) for n in stale]
     return Change(del_declarations=(declaration.id,), put_notices=tuple(stale), events=tuple(events), ledger=tuple(ledger))
 

@@ -175,7 +175,7 @@ class Writer:
         records = [(p.at_s, r.actor, r.kind, r.payload) for p in pending for r in p.change.ledger]
         with self.db.write() as connection:
             self._no_autocheckpoint(connection)
-            repo.write(connection, change)
+            repo.write(connection, change, versions=[d for p in pending for d in p.change.put_declarations])
             entries = repo.append_ledger(connection, records)
         position = 0
         for p in pending:  # each write's own entries, in the order its records were appended

@@ -4,7 +4,7 @@ events in the caller's transaction, read the event streams and the record."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -134,19 +134,27 @@ def _declaration_row(d: Declaration, volumes: str) -> dict[str, Any]:
             "ovn": d.ovn, "uss_base_url": d.uss_base_url, "subscription_id": d.subscription_id}
 
 
-def write(connection: Connection, change: Change) -> None:
-    """The change's rows, its events and its ledger records, in the caller's transaction."""
+def write(connection: Connection, change: Change, versions: Iterable[Declaration] | None = None) -> None:
+    """The change's rows, its events and its ledger records, in the caller's transaction.
+
+    `versions`: every declaration version the writes put, in order, when `change` is their net
+    change (a group commit): the net change keeps only the last version of a declaration (and
+    none of one put then withdrawn), but `declaration_versions` is the history of every version
+    the ledger records. Default: the change's own puts."""
     _replace(connection, parties, [(p.id,) for p in change.put_parties],
              [{"id": p.id, "name": p.name, "public_key": p.public_key or None} for p in change.put_parties])
-    rows, versions = [], []
+    rows, texts = [], {}
     for d in change.put_declarations:
-        text = volumes_json(d.volumes)
+        texts[id(d)] = text = volumes_json(d.volumes)
         rows.append(_declaration_row(d, text))
-        versions.append({"id": d.id, "version": d.version, "party": d.party, "kind": d.kind.value,
-                         "priority": d.priority, "declared_at_s": d.declared_at_s, "volumes": text,
-                         "state": d.state.value, "ovn": d.ovn})
+    history: dict[tuple[str, int], dict[str, Any]] = {}  # by key, the last put of a version wins
+    for d in change.put_declarations if versions is None else versions:
+        text = texts.get(id(d)) or volumes_json(d.volumes)
+        history[(d.id, d.version)] = {"id": d.id, "version": d.version, "party": d.party, "kind": d.kind.value,
+                                      "priority": d.priority, "declared_at_s": d.declared_at_s, "volumes": text,
+                                      "state": d.state.value, "ovn": d.ovn}
     _replace(connection, declarations, [(k,) for k in change.del_declarations] + [(d.id,) for d in change.put_declarations], rows)
-    _replace(connection, declaration_versions, [(v["id"], v["version"]) for v in versions], versions)
+    _replace(connection, declaration_versions, list(history), list(history.values()))
     _replace(connection, subscriptions, [(k,) for k in change.del_subscriptions] + [(s.id,) for s in change.put_subscriptions], [
         {"id": s.id, "party": s.party, "version": s.version, "notification_index": s.notification_index,
          "uss_base_url": s.uss_base_url, "notify_for_operational_intents": int(s.notify_for_operational_intents),
@@ -191,6 +199,14 @@ def events_after(connection: Connection, party: str, after_seq: int, limit: int 
 def late_notices_of(connection: Connection) -> list[LateNotice]:
     rows = connection.execute(select(late_notices).order_by(late_notices.c.declaration_id, late_notices.c.version))
     return [LateNotice(r.declaration_id, r.version, r.notice_s, r.required_s) for r in rows]
+
+
+def declaration_version_rows(connection: Connection) -> Iterator[dict[str, Any]]:
+    """The history of declaration versions, volumes as the codec's JSON values (what the ledger
+    logs of them): no decision reads it, so `State` does not hold it."""
+    for r in connection.execute(select(declaration_versions)):
+        yield {"id": r.id, "version": r.version, "party": r.party, "kind": r.kind, "priority": r.priority,
+               "declared_at_s": r.declared_at_s, "volumes": json.loads(r.volumes), "state": r.state, "ovn": r.ovn}
 
 
 def report_rows(connection: Connection) -> Iterator[dict[str, Any]]:
