@@ -102,8 +102,11 @@ def _vertices(raw: list[Any], field: str) -> list[LatLng]:
     if len(raw) <= _FEW_VERTICES:  # plain floats: numpy's own cost per call outweighs a few vertices
         few = []
         for vertex in raw:
-            if type(vertex) is not dict or type(lat := vertex.get("lat")) not in _NUMBER \
-                    or type(lng := vertex.get("lng")) not in _NUMBER or not (-90.0 <= lat <= 90.0) \
+            if type(vertex) is not dict:
+                break
+            lat: Any = vertex.get("lat")
+            lng: Any = vertex.get("lng")
+            if type(lat) not in _NUMBER or type(lng) not in _NUMBER or not (-90.0 <= lat <= 90.0) \
                     or not (-180.0 <= lng <= 180.0):  # NaN fails the comparisons; infinities the ranges
                 break
             few.append(LatLng(float(lat), float(lng)))

@@ -79,8 +79,9 @@ def centre_of(*footprints: Footprint) -> LatLng:
     for footprint in footprints:
         if isinstance(footprint, Circle):
             return footprint.center
-    if sum(len(f.vertices) for f in footprints) <= _FEW_POINTS:  # type: ignore[union-attr]
-        return _centre_of_few([v for f in footprints for v in f.vertices])  # type: ignore[union-attr]
+    polygons = [f for f in footprints if isinstance(f, Polygon)]  # all of them: no circle above
+    if sum(len(p.vertices) for p in polygons) <= _FEW_POINTS:
+        return _centre_of_few([v for p in polygons for v in p.vertices])
     points = np.concatenate([anchor_points(f) for f in footprints])
     mean = unit_vector(points[:, 0], points[:, 1]).sum(axis=0)
     norm = float(np.linalg.norm(mean))
