@@ -50,10 +50,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.ledger.chain import LedgerEntry
-from ..engine.ledger.signing import commit, content_digest
+from ..engine.ledger.signing import commit
 from ..engine.state import State
 from ..store.codec import encode_volume
-from .records import purpose_salt
+from .records import purpose_salt, report_digest
 
 _DECLARATION_FIELDS = ("party", "kind", "version", "priority", "state", "declared_at_s", "ovn", "uss_base_url",
                        "subscription_id")
@@ -276,7 +276,7 @@ def compare(entries: Iterable[LedgerEntry], state: State, *, purpose_secret: byt
     if reports is not None:
         def report(_key: str, logged: dict[str, Any], row: Mapping[str, Any]) -> str | None:
             wrong = _fields(logged, row, ("reporter", "at_s"))
-            if "body_digest" in logged and logged["body_digest"] != content_digest(row["body"]):
+            if "body_digest" in logged and logged["body_digest"] != report_digest(row["body"]):
                 wrong.append("body")
             return _differ(wrong) if wrong else None
 

@@ -6,11 +6,19 @@ import hashlib
 import hmac
 from typing import Any
 
-from ..engine.ledger.signing import commit, content_digest
+from ..engine.ledger.chain import canonical_json
+from ..engine.ledger.signing import commit
 from ..engine.state import Change
 from ..geo import dump_volume4d
 from ..model import Conflict, Declaration, LateNotice, Notice
 from ..store.codec import encode_volume, finite_or_none
+
+
+def report_digest(body: Any) -> str:
+    """SHA-256 (hex) of a report body's canonical ledger text: a report is whatever JSON a USS
+    sent (integers up to 64 bits included, which RFC 8785's form refuses), so its digest uses the
+    form every ledger entry is hashed in."""
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
 def purpose_salt(secret: bytes, declaration_id: str, version: int) -> bytes:
@@ -96,7 +104,7 @@ def f3548_payload(change: Change, *, volumes_of: tuple[Any, ...] | None = None) 
         # the body as a digest: enough to detect an edited report, without copying into the log
         # (which inquiries read) whatever a USS put in it
         payload["reports"] = [{"id": r.id, "reporter": r.reporter, "at_s": r.at_s,
-                               "body_digest": content_digest(r.body)} for r in change.put_reports]
+                               "body_digest": report_digest(r.body)} for r in change.put_reports]
     return payload
 
 
