@@ -49,13 +49,17 @@ class Stream:
         self._thread.start()
 
     def _run(self, base: str, token: str) -> None:
-        with httpx.Client(timeout=httpx.Timeout(5, read=None)) as client, \
-                client.stream("GET", f"{base}/v1/events", headers=bearer(token)) as response:
-            for line in response.iter_lines():
-                if line.startswith("data: "):
-                    self.events.append((time.monotonic(), json.loads(line[6:])))
-                if self._stop.is_set():
-                    return
+        try:
+            with httpx.Client(timeout=httpx.Timeout(5, read=None)) as client, \
+                    client.stream("GET", f"{base}/v1/events", headers=bearer(token)) as response:
+                for line in response.iter_lines():
+                    if line.startswith("data: "):
+                        self.events.append((time.monotonic(), json.loads(line[6:])))
+                    if self._stop.is_set():
+                        return
+        except httpx.TransportError:
+            if not self._stop.is_set():
+                raise  # the server went away while the test still listened
 
     def wait_for(self, predicate, timeout_s: float = 5.0) -> tuple[float, dict[str, Any]]:  # noqa: ANN001
         deadline = time.monotonic() + timeout_s
