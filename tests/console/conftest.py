@@ -100,21 +100,28 @@ class Console:
                    for u in self.requests)
 
 
+def new_console(browser: Any, base: str) -> Console:
+    """A fresh browser context and page on `base`, recording every request and page error."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    console = Console(context, page, base, requests)
+    console.errors = errors  # type: ignore[attr-defined]
+    return console
+
+
 @pytest.fixture
 def open_console(browser: Any, server: str) -> Iterator[Callable[..., Console]]:
     opened: list[Console] = []
 
     def make(party: str | None, *, before: Callable[[Any], None] | None = None, url: str | None = None) -> Console:
-        context = browser.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        console = new_console(browser, server)
         if before is not None:
-            before(page)
-        console = Console(context, page, server, requests)
-        console.errors = errors  # type: ignore[attr-defined]
+            before(console.page)
+        page = console.page
         opened.append(console)
         target = url or (f"{server}/#token={local_token(server, party)}" if party else f"{server}/")
         page.goto(target)

@@ -42,7 +42,7 @@ from deconfliction.engine.ledger.signing import (
 )
 
 from ..serving import CLI, clean_env, free_port, start_serve, stop
-from .conftest import VIEWPORT, Console, local_token, wait_js
+from .conftest import Console, local_token, new_console, wait_js
 from .test_console_browser import _box
 
 pytestmark = pytest.mark.browser
@@ -208,14 +208,8 @@ def test_js_checks_tree_head_signatures_and_receipts_as_python_does(open_console
 # --- the console keeps the head; a fork is caught ---
 
 def _open(browser: Any, base: str, party: str) -> Console:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    console = Console(context, page, base, requests)
-    console.errors = errors  # type: ignore[attr-defined]
+    console = new_console(browser, base)
+    page = console.page
     page.goto(f"{base}/#token={local_token(base, party)}")
     wait_js(page, "window.consoleState && window.consoleState.ready")
     return console
