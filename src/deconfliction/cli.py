@@ -11,6 +11,7 @@ import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -184,7 +185,8 @@ def _open_existing(db: str) -> Database:
 
 @ledger_app.command("verify")
 def ledger_verify(
-    db: Annotated[str, typer.Option("--db", help="SQLite file or postgresql:// URL.")] = "deconfliction.db",
+    db: Annotated[str | None, typer.Option("--db", help="SQLite file or postgresql:// URL (default "
+                                           "deconfliction.db; with --export, the tables to compare with it).")] = None,
     export: Annotated[Path | None, typer.Option("--export", help="An exported ledger (JSON Lines) to check "
                                                 "instead of a database: what an inquiry holds.")] = None,
     receipts: Annotated[Path | None, typer.Option("--receipts", help="A folder of receipts and tree heads the "
@@ -192,12 +194,32 @@ def ledger_verify(
     keys: Annotated[Path | None, typer.Option("--keys", help="A folder of keys: log.pub (the server's log key) and "
                                               "PARTY.pub for each party that gave its own (base64url or PEM).")] = None,
 ) -> None:
-    """Check every link of the hash chain; exit 1 if any entry was edited, removed or reordered.
+    """Check every link of the hash chain; exit 1 if any entry was edited, removed or reordered,
+    or if a table is not the log's projection.
     With --export: also every signed request against its party's key, and every kept receipt
-    and tree head against the transparency log the export rebuilds."""
+    and tree head against the transparency log the export rebuilds; with --export and --db, the
+    database's tables against that log (not against the database's own ledger, which whoever
+    holds the database could rewrite along with its tables)."""
     if export is not None:
-        _verify_export(export, receipts, keys)
-        return
+        entries = _verify_export(export, receipts, keys)
+        if db is None:
+            return
+        database = _open_existing(db)
+        try:
+            database.check_current()
+        except Unavailable:
+            database.close()
+            raise fail(f"--db: {db} has an older schema: `deconfliction db upgrade` a copy first") from None
+        with database.read() as connection:
+            mismatches = _table_mismatches(connection, db, entries)
+        database.close()
+        if not mismatches:
+            Console().print(f"[green]tables verified[/]: {db}'s tables are the projection of the exported ledger")
+            return
+        for m in mismatches:
+            Console().print(f"[bold red]table {m.table}[/], {m.key}: {m.problem}")
+        raise typer.Exit(1)
+    db = db or "deconfliction.db"
     database = _open_existing(db)
     try:
         database.check_current()
@@ -208,23 +230,7 @@ def ledger_verify(
         result = ledger_repo.verify(connection)
         mismatches = []
         if result.ok and current_schema:  # the tables against the log: an edit the log did not record
-            from .api.auth import PURPOSE_SECRET_FILE
-            from .app.projection import compare
-            from .store import repo
-
-            # the purpose secret beside a SQLite file (a pool's lives in each server's data directory)
-            secret_file = None if is_postgres_url(db) else Path(db).parent / ".deconfliction" / PURPOSE_SECRET_FILE
-            secret = secret_file.read_bytes() if secret_file is not None and secret_file.is_file() else None
-            try:
-                state = repo.load_state(connection)
-                versions = list(repo.declaration_version_rows(connection))
-                reports = list(repo.report_rows(connection))
-            except (ValueError, KeyError, TypeError) as error:  # a value no write of ours stores
-                database.close()
-                Console().print(f"[bold red]tables unreadable[/] (edited outside the server?): {error}")
-                raise typer.Exit(1) from None
-            mismatches = compare(ledger_repo.entries(connection), state, purpose_secret=secret, versions=versions,
-                                 reports=reports)
+            mismatches = _table_mismatches(connection, db, ledger_repo.entries(connection), database)
     database.close()
     console = Console()
     if result.ok and not mismatches:
@@ -239,7 +245,29 @@ def ledger_verify(
     raise typer.Exit(1)
 
 
-def _verify_export(export: Path, receipts: Path | None, keys: Path | None) -> None:
+def _table_mismatches(connection: Any, db: str, entries: Iterable[LedgerEntry],
+                      database: Database | None = None) -> list[Any]:
+    """The tables of the database `connection` reads, compared with the projection of `entries`."""
+    from .api.auth import PURPOSE_SECRET_FILE
+    from .app.projection import compare
+    from .store import repo
+
+    # the purpose secret beside a SQLite file (a pool's lives in each server's data directory)
+    secret_file = None if is_postgres_url(db) else Path(db).parent / ".deconfliction" / PURPOSE_SECRET_FILE
+    secret = secret_file.read_bytes() if secret_file is not None and secret_file.is_file() else None
+    try:
+        state = repo.load_state(connection)
+        versions = list(repo.declaration_version_rows(connection))
+        reports = list(repo.report_rows(connection))
+    except (ValueError, KeyError, TypeError) as error:  # a value no write of ours stores
+        if database is not None:
+            database.close()
+        Console().print(f"[bold red]tables unreadable[/] (edited outside the server?): {error}")
+        raise typer.Exit(1) from None
+    return compare(entries, state, purpose_secret=secret, versions=versions, reports=reports)
+
+
+def _verify_export(export: Path, receipts: Path | None, keys: Path | None) -> list[LedgerEntry]:
     from .engine.ledger.inquiry import examine
     from .engine.ledger.signing import Receipt, SignedTreeHead, load_public_key
 
@@ -289,7 +317,7 @@ def _verify_export(export: Path, receipts: Path | None, keys: Path | None) -> No
                f"{report.heads_checked} receipts and tree heads")
     if report.ok:
         console.print(f"[green]ledger verified[/]: {summary}")
-        return
+        return entries
     console.print(f"[bold red]ledger NOT verified[/]: {summary}")
     for finding in report.findings:
         console.print(f"  {finding.what} ({finding.where}): {finding.problem}")

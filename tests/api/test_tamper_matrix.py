@@ -214,3 +214,43 @@ def test_an_edited_state_table_is_not_the_logs_projection(record: dict[str, Any]
         assert result.exit_code == 0 and "the tables are its projection" in output, output
     else:
         assert result.exit_code == 1 and reported in output, output
+
+
+def test_a_table_edited_with_its_ledger_rewritten_passes_the_database_alone_but_not_the_export(
+        record: dict[str, Any], tmp_path: Path) -> None:
+    """The operator raises a declaration's priority in its table and rewrites the database's own
+    ledger to match (rechained, head moved): `verify --db` sees a consistent database; the log the
+    parties' receipts vouch for (`--export`), compared with the tables (`--db`), does not."""
+    import shutil
+    import sqlite3
+
+    from deconfliction.engine.ledger.chain import canonical_json
+
+    db = tmp_path / "t.db"
+    shutil.copy(record["db"], db)
+    shutil.copytree(record["db"].parent / ".deconfliction", tmp_path / ".deconfliction")
+    with sqlite3.connect(db) as connection:
+        rows = [dict(zip(("seq", "at_s", "actor", "kind", "payload"), r, strict=True)) for r in connection.execute(
+            "SELECT seq, at_s, actor, kind, payload FROM ledger ORDER BY seq")]
+        for row in rows:
+            row["payload"] = json.loads(row["payload"])
+            if row["kind"] == "declared" and row["payload"]["id"] == "strike":
+                row["payload"]["priority"] = 7
+        rewritten = rechained(rows)
+        connection.execute("DELETE FROM ledger")
+        connection.executemany("INSERT INTO ledger (seq, at_s, actor, kind, payload, prev_hash, hash) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [(e["seq"], e["at_s"], e["actor"], e["kind"], canonical_json(e["payload"]),
+                                 e["prev_hash"], e["hash"]) for e in rewritten])
+        connection.execute("UPDATE ledger_head SET seq = ?, hash = ?", (rewritten[-1]["seq"], rewritten[-1]["hash"]))
+        for table in ("declarations", "declaration_versions"):
+            assert connection.execute(f"UPDATE {table} SET priority = 7 WHERE id = 'strike'").rowcount >= 1
+    alone = runner.invoke(cli, ["ledger", "verify", "--db", str(db)])
+    assert alone.exit_code == 0, alone.output  # consistent with itself: what the operator wanted
+    against = runner.invoke(cli, ["ledger", "verify", "--export", str(record["export"]), "--receipts",
+                                  str(record["receipts"]), "--keys", str(record["keys"]), "--db", str(db)])
+    output = " ".join(against.output.split())
+    assert against.exit_code == 1 and "table declarations" in output and "strike" in output, output
+    honest = runner.invoke(cli, ["ledger", "verify", "--export", str(record["export"]), "--receipts",
+                                 str(record["receipts"]), "--keys", str(record["keys"]), "--db", str(record["db"])])
+    assert honest.exit_code == 0 and "projection of the exported ledger" in " ".join(honest.output.split()), honest.output
