@@ -19,6 +19,7 @@ from ..engine.hotline import (
     acknowledge as acknowledge_notice,
 )
 from ..engine.hotline import (
+    conflict_extents,
     conflict_notices,
     escalate_due,
     late_notice_notices,
@@ -170,10 +171,13 @@ def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rul
     late = late_notice(declaration, rules.min_notice_s)
     others = [state.declaration(c.other(declaration.id)) for c in found]
     fresh: list[Notice] = []
+    shown: dict[tuple[str, str], list[Volume4D]] = {}  # (receiving, subject declaration) -> its disclosure
     for conflict, other in zip(found, others, strict=True):
         assert other is not None
         a, b = (declaration, other) if conflict.a == declaration.id else (other, declaration)
         fresh += conflict_notices(conflict, a, b, now_s=now_s, ack_deadline_s=rules.ack_deadline_s)
+        extents = conflict_extents(a, b, conflict)
+        shown[(a.id, b.id)], shown[(b.id, a.id)] = extents[a.id], extents[b.id]
     if late is not None:
         fresh += late_notice_notices(late, declaration, [o for o in others if o is not None], now_s=now_s,
                                      ack_deadline_s=rules.ack_deadline_s)
@@ -185,7 +189,8 @@ def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rul
         with state.declarations.including(declaration):
             advice = _advice(state, found)
             events = [_event(n.to_party, EventKind.NOTICE, now_s, {"notice": notice_view(
-                n, disclosure(state, n, declaration if n.about == declaration.id else None), late)}, n.deadline_s)
+                n, shown[(n.other, n.about)] if n.other is not None and (n.other, n.about) in shown
+                else disclosure(state, n, declaration if n.about == declaration.id else None), late)}, n.deadline_s)
                 for n in fresh]
     for conflict in found:
         for party in sorted({declaration.party} | {o.party for o in others if o is not None and o.id in conflict.key}):
