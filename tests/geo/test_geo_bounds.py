@@ -56,7 +56,8 @@ def test_heaviest_accepted_polygon_costs_at_most_the_ring_budget(monkeypatch):
         volume = parse_volume4d(wire(vertices))
         index.box_of(volume)
         assert footprints_overlap(volume.footprint, Circle(LatLng(*vertices[0]), 100_000.0))
-    _, reach, _, perimeter = plane.polygon_extent(volume.footprint)
+    survey = plane.polygon_survey(volume.footprint)
+    reach, perimeter = survey.reach_m, survey.perimeter_m
     assert 1_980_000 < reach <= MAX_RADIUS_M and 19_000_000 < perimeter <= MAX_PERIMETER_M
     assert len(cost.densified) == 1 and 19_000 < cost.densified[0] <= plane.MAX_RING_POINTS
     assert cost.projected <= PROJECTED_BUDGET

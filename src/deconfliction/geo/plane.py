@@ -245,39 +245,36 @@ def vertex_plane(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
     n = len(polygon.vertices)
     azimuths, _, reach = WGS84.inv(np.full(n, centre.lng), np.full(n, centre.lat), polygon.coords[:, 1],
                                    polygon.coords[:, 0])
-    az_r = np.radians(azimuths)
-    xy = np.column_stack((reach * np.sin(az_r), reach * np.cos(az_r)))
+    xy = _plane_xy(azimuths, reach)
     xy.flags.writeable = False
     reach.flags.writeable = False
     return xy, reach
 
 
+def _plane_xy(azimuths: np.ndarray, distances: np.ndarray) -> np.ndarray:
+    """Plane metres (x = d sin az, y = d cos az) from the centre's azimuths and distances."""
+    az_r = np.radians(azimuths)
+    return np.column_stack((distances * np.sin(az_r), distances * np.cos(az_r)))
+
+
 def polygon_survey(polygon: Polygon) -> PolygonSurvey:
+    centre = centre_of(polygon)
     lats, lngs = polygon.coords[:, 0], polygon.coords[:, 1]
     n = len(lats)
     if n > _FEW_POINTS:  # the projection is kept for the convex hull
         xy, reach = vertex_plane(polygon)
         _, _, edges = WGS84.inv(lngs, lats, _next(lngs), _next(lats))
     else:  # one geodesic call for both: centre -> each vertex, each vertex -> the next
-        centre = centre_of(polygon)
         azimuths, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
                                          np.concatenate((np.full(n, centre.lat), lats)),
                                          np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
         reach, edges = lengths[:n], lengths[n:]
-        az_r = np.radians(azimuths[:n])
-        xy = np.column_stack((reach * np.sin(az_r), reach * np.cos(az_r)))
+        xy = _plane_xy(azimuths[:n], reach)
     farthest = int(np.argmax(reach))
     # as `_densified_ring` decides (it measures each edge from its lower end: the same length
     # within nanometres, far inside this millimetre)
-    densified = len(lats) >= 2 and float(np.max(edges)) >= 2 * DENSIFY_STEP_M - 1e-3
-    return PolygonSurvey(centre_of(polygon), float(reach[farthest]), farthest, float(np.sum(edges)),
-                         None if densified else xy)
-
-
-def polygon_extent(polygon: Polygon) -> tuple[LatLng, float, int, float]:
-    """(centre, distance of the farthest vertex from it in m, that vertex's index, perimeter in m)."""
-    survey = polygon_survey(polygon)
-    return survey.centre, survey.reach_m, survey.farthest, survey.perimeter_m
+    densified = n >= 2 and float(np.max(edges)) >= 2 * DENSIFY_STEP_M - 1e-3
+    return PolygonSurvey(centre, float(reach[farthest]), farthest, float(np.sum(edges)), None if densified else xy)
 
 
 def polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> str | None:
