@@ -188,10 +188,12 @@ def hotline_effects(state: State, declaration: Declaration, *, now_s: float, rul
     if found or fresh:  # most declarations conflict with nothing: skip re-indexing for them
         with state.declarations.including(declaration):
             advice = _advice(state, found)
-            events = [_event(n.to_party, EventKind.NOTICE, now_s, {"notice": notice_view(
-                n, shown[(n.other, n.about)] if n.other is not None and (n.other, n.about) in shown
-                else disclosure(state, n, declaration if n.about == declaration.id else None), late)}, n.deadline_s)
-                for n in fresh]
+            def disclosed(n: Notice) -> list[Volume4D]:
+                known = shown.get((n.other, n.about)) if n.other is not None else None
+                return known if known is not None else disclosure(
+                    state, n, declaration if n.about == declaration.id else None)
+            events = [_event(n.to_party, EventKind.NOTICE, now_s, {"notice": notice_view(n, disclosed(n), late)},
+                             n.deadline_s) for n in fresh]
     for conflict in found:
         for party in sorted({declaration.party} | {o.party for o in others if o is not None and o.id in conflict.key}):
             events.append(_event(party, EventKind.CONFLICT, now_s, {"conflict": conflict_view(conflict)}))

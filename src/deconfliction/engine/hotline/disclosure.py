@@ -31,8 +31,14 @@ def _shared_region(receiver: Declaration, mine: Volume4D, subject: Declaration, 
     receiver's own footprint, never the subject's."""
     if receiver.id <= subject.id:
         return overlap_region(mine.footprint, theirs.footprint)
-    regions = overlap_region(theirs.footprint, mine.footprint)
-    return [mine.footprint] if len(regions) == 1 and regions[0] is theirs.footprint else regions
+    return _as_seen_by_second(overlap_region(theirs.footprint, mine.footprint), theirs.footprint, mine.footprint)
+
+
+def _as_seen_by_second(regions: list[Footprint], first: Footprint, second: Footprint) -> list[Footprint]:
+    """`overlap_region(first, second)` as the owner of `second` may see it: the same regions, or,
+    where the intersection was too intricate to build (`overlap_region` answered `first` whole),
+    its own footprint instead of the other's."""
+    return [second] if len(regions) == 1 and regions[0] is first else regions
 
 
 def conflict_extents(a: Declaration, b: Declaration, conflict: Conflict) -> dict[str, list[Volume4D]]:
@@ -46,9 +52,7 @@ def conflict_extents(a: Declaration, b: Declaration, conflict: Conflict) -> dict
         va, vb = a.volumes[pair.i], b.volumes[pair.j]
         regions = overlap_region(va.footprint, vb.footprint)
         seen_by_a += [Volume4D(region, pair.overlap.altitude_m, pair.overlap.time_s) for region in regions]
-        if len(regions) == 1 and regions[0] is va.footprint:  # too intricate: each side its own footprint
-            regions = [vb.footprint]
         by_pair[(pair.j, pair.i)] = [Volume4D(region, pair.overlap.altitude_m, pair.overlap.time_s)
-                                     for region in regions]
+                                     for region in _as_seen_by_second(regions, va.footprint, vb.footprint)]
     seen_by_b = [volume for key in sorted(by_pair) for volume in by_pair[key]]  # b's volume order, then a's
     return {a.id: seen_by_a, b.id: seen_by_b}
