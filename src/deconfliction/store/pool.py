@@ -23,9 +23,11 @@ import orjson
 from sqlalchemy import Connection, select
 
 from ..engine.state import Change, State
-from ..model import Availability, Event, EventKind, LateNotice, Party, UssAvailability, Webhook
+from ..model import Event
 from .ledger_repo import paramstyle_sql
-from .repo import declaration_of, load_state, notice_of, subscription_of
+from .repo import (
+    availability_of, declaration_of, event_of, late_notice_of, load_state, notice_of, party_of, subscription_of, webhook_of,
+)
 from .schema import (
     declarations,
     events,
@@ -151,20 +153,18 @@ def _reload(connection: Connection, state: State, seq: int, keys: dict[str, set[
         r = connection.execute(select(late_notices).where(late_notices.c.declaration_id == declaration_id,
                                                           late_notices.c.version == version)).first()
         if r is not None:
-            late.append(LateNotice(r.declaration_id, r.version, r.notice_s, r.required_s))
+            late.append(late_notice_of(r))
     change = Change(
-        put_parties=tuple(Party(r.id, r.name, r.public_key or "")
-                          for r in _in(connection, parties, parties.c.id, keys.get("p", ()))),
+        put_parties=tuple(party_of(r) for r in _in(connection, parties, parties.c.id, keys.get("p", ()))),
         put_declarations=tuple(found_d),
         del_declarations=tuple(sorted(set(keys.get("d", ())) - {d.id for d in found_d})),
         put_subscriptions=tuple(found_s),
         del_subscriptions=tuple(sorted(set(keys.get("s", ())) - {s.id for s in found_s})),
-        put_availability=tuple(UssAvailability(r.uss, Availability(r.availability), r.version)
+        put_availability=tuple(availability_of(r)
                                for r in _in(connection, uss_availability, uss_availability.c.uss, keys.get("a", ()))),
         put_notices=tuple(notice_of(r) for r in _in(connection, notices, notices.c.id, keys.get("n", ()))),
         late_notices=tuple(late),
-        put_webhooks=tuple(Webhook(r.party, r.url, r.secret, r.delivered_seq)
-                           for r in _in(connection, webhooks, webhooks.c.party, keys.get("w", ()))),
+        put_webhooks=tuple(webhook_of(r) for r in _in(connection, webhooks, webhooks.c.party, keys.get("w", ()))),
         replays=tuple((str(key), float(signed_at_s)) for key, signed_at_s in sorted(keys.get("r", ()))),
     )
     new_events: list[Event] = []
@@ -173,7 +173,7 @@ def _reload(connection: Connection, state: State, seq: int, keys: dict[str, set[
         for r in connection.execute(select(events).where(events.c.party == party,
                                                          events.c.seq > state.event_seq.get(party, 0))
                                     .order_by(events.c.seq)):
-            new_events.append(Event(r.party, r.seq, EventKind(r.kind), r.at_s, orjson.loads(r.payload), r.deadline_s))
+            new_events.append(event_of(r))
             event_seq[party] = r.seq
     return CaughtUp(seq, change, event_seq, tuple(new_events))
 

@@ -56,6 +56,26 @@ def notice_of(r: Any) -> Notice:
                   r.deadline_s, NoticeState(r.state), r.acknowledged_at_s, r.escalated_at_s, r.delivered_at_s)
 
 
+def party_of(r: Any) -> Party:
+    return Party(r.id, r.name, r.public_key or "")
+
+
+def availability_of(r: Any) -> UssAvailability:
+    return UssAvailability(r.uss, Availability(r.availability), r.version)
+
+
+def webhook_of(r: Any) -> Webhook:
+    return Webhook(r.party, r.url, r.secret, r.delivered_seq)
+
+
+def late_notice_of(r: Any) -> LateNotice:
+    return LateNotice(r.declaration_id, r.version, r.notice_s, r.required_s)
+
+
+def event_of(r: Any) -> Event:
+    return Event(r.party, r.seq, EventKind(r.kind), r.at_s, orjson.loads(r.payload), r.deadline_s)
+
+
 def subscription_of(r: Any) -> Subscription:
     return Subscription(r.id, r.party, r.version, r.notification_index, volumes_from_json(r.volumes), r.uss_base_url,
                         bool(r.notify_for_operational_intents), bool(r.notify_for_constraints), bool(r.implicit),
@@ -68,14 +88,12 @@ def load_state(connection: Connection) -> State:
     seqs = {r.party: r.seq for r in connection.exec_driver_sql(
         "SELECT party, MAX(seq) AS seq FROM events GROUP BY party")}
     state.apply(Change(
-        put_parties=tuple(Party(r.id, r.name, r.public_key or "") for r in connection.execute(select(parties))),
+        put_parties=tuple(party_of(r) for r in connection.execute(select(parties))),
         put_declarations=tuple(declaration_of(r) for r in connection.execute(select(declarations))),
         put_subscriptions=tuple(subscription_of(r) for r in connection.execute(select(subscriptions))),
-        put_availability=tuple(UssAvailability(r.uss, Availability(r.availability), r.version)
-                               for r in connection.execute(select(uss_availability))),
+        put_availability=tuple(availability_of(r) for r in connection.execute(select(uss_availability))),
         put_notices=tuple(notice_of(r) for r in connection.execute(select(notices))),
-        put_webhooks=tuple(Webhook(r.party, r.url, r.secret, r.delivered_seq)
-                           for r in connection.execute(select(webhooks))),
+        put_webhooks=tuple(webhook_of(r) for r in connection.execute(select(webhooks))),
         late_notices=tuple(late_notices_of(connection)),
     ))
     state.event_seq.update(seqs)
@@ -193,12 +211,12 @@ def append_ledger(connection: Connection, records: list[tuple[float, str, str, d
 def events_after(connection: Connection, party: str, after_seq: int, limit: int = 1000) -> list[Event]:
     rows = connection.execute(
         select(events).where(events.c.party == party, events.c.seq > after_seq).order_by(events.c.seq).limit(limit))
-    return [Event(r.party, r.seq, EventKind(r.kind), r.at_s, json.loads(r.payload), r.deadline_s) for r in rows]
+    return [event_of(r) for r in rows]
 
 
 def late_notices_of(connection: Connection) -> list[LateNotice]:
     rows = connection.execute(select(late_notices).order_by(late_notices.c.declaration_id, late_notices.c.version))
-    return [LateNotice(r.declaration_id, r.version, r.notice_s, r.required_s) for r in rows]
+    return [late_notice_of(r) for r in rows]
 
 
 def declaration_version_rows(connection: Connection) -> Iterator[dict[str, Any]]:
