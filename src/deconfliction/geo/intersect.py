@@ -14,6 +14,7 @@ import shapely
 import shapely.errors
 
 from .bounds import footprint_cap
+from .lens import CirclePair
 from .overlay import MAX_CROSSINGS, crossings_at_most, interiors_meet
 from .plane import CIRCLE_SEGMENTS, WGS84, LocalPlane, centre_of, geodesic_area_m2
 from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
@@ -110,6 +111,14 @@ def footprints_overlap(a: Footprint, b: Footprint) -> bool:
     return _PlanPair.of(a, b).meet
 
 
+def _small_circles(a: Footprint, b: Footprint) -> CirclePair | None:
+    """Two circles the closed form takes (geo/lens.py), or None."""
+    if isinstance(a, Circle) and isinstance(b, Circle):
+        pair = CirclePair.of(a, b)
+        return pair if pair.closed_form else None
+    return None
+
+
 def _area(pair: _PlanPair) -> tuple[float, bool]:
     """(area of the plan intersection in m2 on the ellipsoid, whether it is exact): an upper
     bound, `_PlanPair.area_bound_m2`, when the intersection is too intricate to build."""
@@ -122,6 +131,9 @@ def _area(pair: _PlanPair) -> tuple[float, bool]:
 def plan_overlap_area_m2(a: Footprint, b: Footprint) -> float:
     """The area the footprints share, m2 on the ellipsoid; an upper bound (the smaller footprint's
     area) when their intersection is too intricate to build (`_PlanPair.intersection`)."""
+    circles = _small_circles(a, b)
+    if circles is not None:
+        return circles.area_m2() if circles.meet else 0.0
     return _area(_PlanPair.of(a, b))[0]
 
 
@@ -132,6 +144,9 @@ def overlap_region(a: Footprint, b: Footprint) -> list[Footprint]:
     `overlay.MAX_CROSSINGS` crossings: `_PlanPair.intersection`), `[a]`, the first footprint
     whole: it holds the intersection, and whoever owns `a` learns from it only that the other is
     somewhere within its own footprint."""
+    circles = _small_circles(a, b)
+    if circles is not None:
+        return circles.region()
     pair = _PlanPair.of(a, b)
     shape = pair.intersection()
     if shape is None:
@@ -150,12 +165,17 @@ def volumes_overlap(a: Volume4D, b: Volume4D) -> Overlap | None:
     """The overlap of two volumes, or None when they do not overlap in plan, altitude and time."""
     if not a.time_s.overlaps(b.time_s) or not a.altitude_m.overlaps(b.altitude_m):
         return None
-    if isinstance(a.footprint, Circle) and isinstance(b.footprint, Circle) and not footprints_overlap(a.footprint, b.footprint):
-        return None  # decided by the distance; the plane (circumscribed polygons) is for the area only
-    pair = _PlanPair.of(a.footprint, b.footprint)
-    if not pair.meet:
-        return None
-    area, exact = _area(pair)
+    if isinstance(a.footprint, Circle) and isinstance(b.footprint, Circle):
+        circles = CirclePair.of(a.footprint, b.footprint)
+        if not circles.meet:
+            return None  # decided by the distance, exactly
+        # small circles: the lens in closed form; large ones: the plane (circumscribed polygons)
+        area, exact = (circles.area_m2(), True) if circles.closed_form else _area(_PlanPair.of(a.footprint, b.footprint))
+    else:
+        pair = _PlanPair.of(a.footprint, b.footprint)
+        if not pair.meet:
+            return None
+        area, exact = _area(pair)
     return Overlap(
         area_m2=area,
         altitude_m=a.altitude_m.intersection(b.altitude_m),
