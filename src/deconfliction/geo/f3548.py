@@ -97,8 +97,9 @@ _NUMBER = (int, float)
 _FEW_VERTICES = 32
 
 
-def _vertices(raw: list[Any], field: str) -> list[LatLng]:
-    """The vertices, checked at numpy speed: a polygon may have thousands."""
+def _vertices(raw: list[Any], field: str) -> tuple[list[LatLng], np.ndarray | None]:
+    """The vertices, checked at numpy speed (a polygon may have thousands), and their (n, 2)
+    array when they were checked as one."""
     if len(raw) <= _FEW_VERTICES:  # plain floats: numpy's own cost per call outweighs a few vertices
         few = []
         for vertex in raw:
@@ -112,7 +113,7 @@ def _vertices(raw: list[Any], field: str) -> list[LatLng]:
             few.append(LatLng(float(lat), float(lng)))
         else:
             if few:
-                return few
+                return few, None
     pairs: list[tuple[float, float]] = []
     for vertex in raw:
         if type(vertex) is not dict or type(vertex.get("lat")) not in _NUMBER or type(vertex.get("lng")) not in _NUMBER:
@@ -122,14 +123,14 @@ def _vertices(raw: list[Any], field: str) -> list[LatLng]:
         coords = np.array(pairs, dtype=float)
         good = np.isfinite(coords).all(axis=1) & (np.abs(coords[:, 0]) <= 90.0) & (np.abs(coords[:, 1]) <= 180.0)
         if bool(good.all()):
-            return [LatLng(lat, lng) for lat, lng in coords.tolist()]
+            return list(map(LatLng._make, coords.tolist())), coords
     # the slow path, only to name the first bad vertex and why
     out = []
     for i, vertex in enumerate(raw):
         where = f"{field}[{i}]"
         point = _mapping(vertex, where)
         out.append(LatLng.checked(point.get("lat"), point.get("lng"), where))
-    return out
+    return out, None
 
 
 def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool = True) -> Footprint:
@@ -154,10 +155,11 @@ def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool =
         raise InvalidInput(f"{field}.outline_polygon.vertices", "expected a list of {lat, lng}")
     if check_shape and len(raw) > MAX_POLYGON_VERTICES + 1:  # + 1: a closing vertex repeating the first
         raise InvalidInput(f"{field}.outline_polygon.vertices", _too_many_vertices(len(raw)))
-    vertices = _vertices(raw, f"{field}.outline_polygon.vertices")
+    vertices, coords = _vertices(raw, f"{field}.outline_polygon.vertices")
     if len(vertices) > 3 and vertices[0] == vertices[-1]:
         vertices.pop()  # a closed ring is accepted; the closing vertex carries no information
-    polygon = Polygon(tuple(vertices))
+        coords = None if coords is None else coords[:-1]
+    polygon = Polygon(tuple(vertices)) if coords is None else Polygon.with_coords(tuple(vertices), coords)
     problem = _polygon_problem(polygon) if check_shape else None
     if problem:
         raise InvalidInput(f"{field}.outline_polygon.vertices", problem)

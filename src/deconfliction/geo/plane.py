@@ -160,7 +160,11 @@ def densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
 
     Cached (validation, the index box and every exact test need the same ring); the arrays are
     read-only so that no caller can change what the next one gets."""
-    lats, lngs = _densified_ring(polygon)
+    return _read_only(*_densified_ring(polygon))
+
+
+def _read_only(lats: np.ndarray, lngs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lats, lngs = np.array(lats), np.array(lngs)  # contiguous copies, never views of another's array
     lats.flags.writeable = False
     lngs.flags.writeable = False
     return lats, lngs
@@ -274,6 +278,10 @@ def polygon_survey(polygon: Polygon) -> PolygonSurvey:
     # as `_densified_ring` decides (it measures each edge from its lower end: the same length
     # within nanometres, far inside this millimetre)
     densified = n >= 2 and float(np.max(edges)) >= 2 * DENSIFY_STEP_M - 1e-3
+    if not densified and n > _FEW_POINTS:
+        # no edge needs points: the ring is the vertices, as `densified_ring` would find after
+        # measuring every edge again (a geodesic each: ~7 ms for 10,000)
+        densified_ring.cache.put(polygon, _read_only(lats, lngs))
     return PolygonSurvey(centre, float(reach[farthest]), farthest, float(np.sum(edges)), None if densified else xy)
 
 

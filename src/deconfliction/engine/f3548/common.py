@@ -16,7 +16,6 @@ from typing import Generic, Protocol, TypeVar
 from ...errors import AreaTooLarge, InvalidInput, NotFound, PermissionDenied, VersionMismatch
 from ...geo import Circle, Volume4D
 from ...geo.matching import relevant
-from ...geo.plane import WGS84
 from ...model import Declaration, DeclarationKind, SubscriberToNotify, Subscription, SubscriptionState
 from ..state import Change, State
 
@@ -116,8 +115,7 @@ def footprint_area_m2(volume: Volume4D) -> float:
     footprint = volume.footprint
     if isinstance(footprint, Circle):
         return math.pi * footprint.radius_m ** 2
-    area, _ = WGS84.polygon_area_perimeter(footprint.coords[:, 1], footprint.coords[:, 0])
-    return abs(float(area))
+    return footprint.area_m2
 
 
 def check_area(volumes: Iterable[Volume4D], field_name: str) -> None:
