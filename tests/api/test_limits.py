@@ -21,6 +21,7 @@ from deconfliction.api import Settings, create_app
 from deconfliction.api.limits import (
     MAX_BODY_BYTES,
     MAX_JSON_DEPTH,
+    SCAN_ON_LOOP_BYTES,
     RequestLimits,
     json_depth,
     out_of_range_number,
@@ -233,6 +234,22 @@ def test_numbers_beyond_int64_or_not_finite_in_a_report_answer_400(client: TestC
     r = client.post("/dss/v1/reports", content='{"exchange": {"x": [1, ' + number + "]}}", headers=headers)
     body = _is_error(r, 400)
     assert body["field"] == "exchange.x[1]"
+
+
+@pytest.mark.parametrize(("padding", "bad", "field"), [
+    (100_000, TOO_LARGE, "exchange.x[1]"), (100_000, "1e400", "exchange.x[1]"), (0, TOO_LARGE, "exchange.x[1]")])
+def test_a_large_body_is_scanned_beside_the_loop_with_the_same_answers(client: TestClient, headers: dict[str, str],
+                                                                       padding: int, bad: str, field: str) -> None:
+    """Bodies above SCAN_ON_LOOP_BYTES are scanned in a worker thread: the same refusals."""
+    pad = '"' + "p" * padding + '"'
+    content = '{"exchange": {"pad": ' + pad + ', "x": [1, ' + bad + "]}}"
+    assert (len(content) > SCAN_ON_LOOP_BYTES) == (padding > 0)
+    assert _is_error(client.post("/dss/v1/reports", content=content, headers=headers), 400)["field"] == field
+    deep = '{"exchange": {"pad": ' + pad + ', "x": ' + "[" * 40 + "]" * 40 + "}}"
+    assert "nested deeper" in _is_error(client.post("/dss/v1/reports", content=deep, headers=headers), 400)["message"]
+    fine = '{"exchange": {"pad": ' + pad + ', "x": [1, 2]}}'
+    # passes the scans and reaches the route, which bounds a report's size on its own (413)
+    assert client.post("/dss/v1/reports", content=fine, headers=headers).status_code == (413 if padding else 201)
 
 
 @pytest.mark.parametrize(("path", "template", "field"), [

@@ -12,7 +12,11 @@ from enum import StrEnum
 
 import pytest
 
-from deconfliction.engine.ledger.chain import canonical_json
+import hashlib
+
+import orjson
+
+from deconfliction.engine.ledger.chain import canonical_json, entry_hash
 
 
 def _stdlib(payload: object) -> str:
@@ -70,3 +74,29 @@ def test_numbers_json_refuses_are_refused() -> None:
     for bad in (math.nan, math.inf, -math.inf):
         with pytest.raises(ValueError):
             canonical_json({"v": bad})
+
+
+def test_every_code_point_is_written_as_the_standard_library_writes_it() -> None:
+    """Why an entry's hash material (strings and integers) may be written by orjson: strings are
+    written code point by code point, and each is written alike (lone surrogates aside, which
+    orjson refuses and the standard library then writes)."""
+    differ = [cp for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF
+              and orjson.dumps(chr(cp)) != json.dumps(chr(cp), ensure_ascii=False).encode()]
+    assert differ == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_hash_material_is_the_standard_librarys_text(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(200):
+        payload = {"p": _payload(rng)}
+        text = _stdlib(payload)
+        actor = rng.choice(["uss1", "é-party", "a\"b", "\ud800", "x\\y"])
+        seq = rng.choice([1, 2**62, 2**64 + 1])
+        material = [seq, repr(rng.uniform(1.6e9, 1.9e9)), actor, "declared", text, "0" * 64]
+        expected = hashlib.sha256(_stdlib(material).encode("utf-8", "surrogatepass")).hexdigest()
+        if "\ud800" in actor:  # not UTF-8: the standard library's text, which cannot be hashed as UTF-8
+            with pytest.raises(UnicodeEncodeError):
+                entry_hash(*material)
+            continue
+        assert entry_hash(*material) == expected
