@@ -61,6 +61,25 @@ def test_cache_evicts_the_oldest_unused_entry_and_gives_used_ones_a_second_chanc
         geo_cache._CACHES.remove(cache)
 
 
+def test_a_burst_of_new_entries_outlives_entries_used_once_before_it():
+    """A request's 100 volumes each put their entry, then read it again: with the cache full of
+    entries used once, every new entry must still be there for its second read (the pass used to
+    move the used entries behind the new ones, which were then evicted first)."""
+    cache: geo_cache.ByteBoundedCache[str, bytes] = geo_cache.ByteBoundedCache("test", 1000, lambda k, v: len(v))
+    try:
+        for i in range(10):
+            cache.put(f"old{i}", b"x" * 100)
+            assert cache.get(f"old{i}") is not None
+        for i in range(5):
+            cache.put(f"new{i}", b"x" * 100)
+        assert all(f"new{i}" in cache for i in range(5))
+        assert sum(f"old{i}" in cache for i in range(10)) == 5 and cache.nbytes == 1000
+        cache.put("new0", b"y" * 300)  # a larger value for a kept key: others make room
+        assert cache.get("new0") == b"y" * 300 and cache.nbytes <= 1000
+    finally:
+        geo_cache._CACHES.remove(cache)
+
+
 def test_cache_is_consistent_under_threads():
     cache: geo_cache.ByteBoundedCache[int, bytes] = geo_cache.ByteBoundedCache("test", 50_000, lambda k, v: len(v))
     try:

@@ -126,22 +126,26 @@ class ByteBoundedCache(Generic[K, V]):
                 old = self._entries.pop(key, None)
                 self._bytes -= 0 if old is None else old[_SIZE]
                 return
-            entry: list[Any] = [value, size, False]
-            current = self._entries.setdefault(key, entry)
-            if current is entry:
-                self._bytes += size
-            else:  # another thread computed it meanwhile, or a new value: replaced in place
+            current = self._entries.get(key)
+            if current is not None:  # another thread computed it meanwhile, or a new value: replaced in place
                 self._bytes += size - current[_SIZE]
                 current[_VALUE], current[_SIZE] = value, size
-            # Each pass over an entry either drops it or clears its mark, so this ends within two
-            # rounds; amortized, an insert evicts in O(1).
-            while self._bytes > self.budget_bytes:
+            # Room is made before the new entry goes in, so that it lands behind the used entries
+            # the pass gives a second chance, as the clock's hand leaves it: otherwise a burst of
+            # new entries (a request's 100 volumes) evicted each other before their first use
+            # whenever the cache was full of entries used once. Each pass over an entry either
+            # drops it or clears its mark, so this ends within two rounds; amortized, O(1).
+            incoming = 0 if current is not None else size
+            while self._bytes + incoming > self.budget_bytes and self._entries:
                 oldest, passed = self._entries.popitem(last=False)
-                if passed[_USED]:
+                if passed[_USED] or passed is current:  # the entry just replaced is kept, as if used
                     passed[_USED] = False
                     self._entries[oldest] = passed
                 else:
                     self._bytes -= passed[_SIZE]
+            if current is None:
+                self._entries[key] = [value, size, False]
+                self._bytes += size
             self._peak = max(self._peak, self._bytes)
 
     def __contains__(self, key: object) -> bool:
