@@ -76,6 +76,17 @@ def anchor_points(footprint: Footprint) -> np.ndarray:
 
 def centre_of(*footprints: Footprint) -> LatLng:
     """A plane centre for these footprints: a circle's centre if there is one, else the mean direction."""
+    if len(footprints) == 1 and isinstance(footprints[0], Polygon):
+        polygon = footprints[0]
+        centre = polygon._centre
+        if centre is None:
+            centre = _centre_of(footprints)
+            object.__setattr__(polygon, "_centre", centre)
+        return centre
+    return _centre_of(footprints)
+
+
+def _centre_of(footprints: tuple[Footprint, ...]) -> LatLng:
     for footprint in footprints:
         if isinstance(footprint, Circle):
             return footprint.center

@@ -47,6 +47,8 @@ class Polygon:
     _hash: int = field(init=False, repr=False, compare=False, default=0)
     _coords: np.ndarray | None = field(init=False, repr=False, compare=False, default=None)
     _area_m2: float | None = field(init=False, repr=False, compare=False, default=None)
+    # plane.centre_of(polygon), kept by it: validation, the index box and the hull each ask
+    _centre: LatLng | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_hash", hash(self.vertices))
