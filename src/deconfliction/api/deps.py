@@ -35,15 +35,16 @@ Version = Annotated[str, Path(min_length=1, max_length=MAX_OVN_CHARS, descriptio
 HEAVY_VERTICES = 200
 
 
-async def off_loop_if_heavy(parse: Callable[[], T], vertices: int) -> T:
+async def off_loop_if_heavy(parse: Callable[[], T], vertices: int, *, query: bool = False) -> T:
     """Run a parse (validation, projection, densification) off the event loop when it is heavy,
-    and there also prepare what the decision will look up (hulls, index boxes: geo.matching.prepare)."""
+    and there also prepare what the decision will look up (hulls, index boxes, areas:
+    geo.matching.prepare; a `query`'s area is matched exactly, so it needs no hull)."""
     if vertices <= HEAVY_VERTICES:
         return parse()
 
     def parse_and_prepare() -> T:
         value = parse()
-        prepare(_volumes_in(value))
+        prepare(_volumes_in(value), hulls=not query)
         return value
     return await asyncio.to_thread(parse_and_prepare)
 

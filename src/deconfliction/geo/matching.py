@@ -207,7 +207,7 @@ __all__ = ["GRID_DEG", "MARGIN_M", "convex_hull", "extents_intersect", "hulled",
            "relevant"]
 
 
-def prepare(volumes: Sequence[Volume4D]) -> None:
+def prepare(volumes: Sequence[Volume4D], *, hulls: bool = True) -> None:
     """Compute now what deciding on these volumes will look up: each one's index box and its
     convex hull with the hull's box. The routes call this where they parse a heavy body, off the
     event loop, so that the serialized decision finds them in the caches (a 10,000-vertex hull
@@ -217,6 +217,7 @@ def prepare(volumes: Sequence[Volume4D]) -> None:
 
     for volume in volumes:
         box_of(volume)
-        box_of(hulled(volume))
+        if hulls:  # a query matches exactly: only what is stored is told by hulls
+            box_of(hulled(volume))
         if isinstance(volume.footprint, Polygon):
             volume.footprint.area_m2  # noqa: B018  (computed once, kept on the polygon for the area limit)

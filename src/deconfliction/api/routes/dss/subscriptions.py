@@ -30,7 +30,7 @@ async def query(body: QueryParameters, core: Core,
     if body.area_of_interest is None:
         raise InvalidInput("area_of_interest", "missing")
     aoi = body.area_of_interest
-    volume = await off_loop_if_heavy(lambda: aoi.to_volume("area_of_interest"), vertex_count([aoi]))
+    volume = await off_loop_if_heavy(lambda: aoi.to_volume("area_of_interest"), vertex_count([aoi]), query=True)
     check_area((volume,), "area_of_interest")
     now_s = core.clock.now_s()
     await core.writer.settled()
