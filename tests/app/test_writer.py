@@ -215,3 +215,50 @@ def test_the_event_loop_runs_while_a_commit_waits_for_the_disk(core: App, monkey
         await task
         return ticks
     assert asyncio.run(write_and_tick()) >= 10  # on the loop, the commit would have allowed none
+
+
+def test_a_query_waits_only_for_uncommitted_writes_it_could_see(core: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a write's commit is held, a query of its area waits for the commit (it must not
+    show what may still fail), a query 0.5 degrees away answers at once, and a USS's changed
+    availability (in every reference) makes every query wait."""
+    import threading
+
+    from deconfliction.engine.f3548.availability import set_availability
+    from deconfliction.engine.f3548.common import AA
+    from deconfliction.model import Availability
+
+    release = threading.Event()
+    real_write = repo.write
+
+    def held_write(*args, **kwargs):
+        assert release.wait(10)
+        return real_write(*args, **kwargs)
+
+    async def scenario() -> dict[str, bool]:
+        monkeypatch.setattr(repo, "write", held_write)
+        caller = Caller("uss1", SC)
+        writing = asyncio.ensure_future(create(core, caller, request()))
+        await asyncio.sleep(0.05)  # decided, and its commit is held
+        here = asyncio.ensure_future(core.writer.settled_for((area(),)))
+        away = asyncio.ensure_future(core.writer.settled_for((area(offset=0.5),)))
+        await asyncio.sleep(0.05)
+        seen = {"here": here.done(), "away": away.done(), "writing": writing.done()}
+        release.set()
+        await writing
+        await here
+        assert core.writer._committing is None and core.writer._batch is None
+        release.clear()
+        admin = Caller("uss1", SC | {AA})
+        availability = asyncio.ensure_future(core.f3548("dss.availability", admin, lambda s, now: set_availability(
+            s, admin, "uss1", availability=Availability.DOWN, old_version="", tokens=core.tokens)))
+        await asyncio.sleep(0.05)
+        away_again = asyncio.ensure_future(core.writer.settled_for((area(offset=0.5),)))
+        await asyncio.sleep(0.05)
+        seen["away while availability is uncommitted"] = away_again.done()
+        release.set()
+        await availability
+        await away_again
+        return seen
+
+    assert asyncio.run(scenario()) == {"here": False, "away": True, "writing": False,
+                                       "away while availability is uncommitted": False}

@@ -27,7 +27,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -38,6 +38,7 @@ from sqlalchemy.exc import OperationalError
 from ..clock import Clock
 from ..engine.f3548 import Outcome
 from ..engine.state import Change, State, net_change
+from ..geo import Volume4D
 from ..errors import Unavailable
 from ..model import Event
 from ..store import Database, pool, repo
@@ -102,6 +103,10 @@ class PoolWriter:
         self._readers.append(waiter)
         self._kick()
         await asyncio.shield(waiter)
+
+    async def settled_for(self, volumes: Sequence[Volume4D]) -> None:
+        """`settled`: in a pool the state must first hold what the other servers committed."""
+        await self.settled()
 
     async def write(self, decide: Callable[[State, float], Outcome[T]]) -> Outcome[T]:
         """Decide on the pool's current state inside a serializable transaction; answer once committed."""

@@ -26,7 +26,7 @@ import asyncio
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -36,6 +36,8 @@ from sqlalchemy import Connection
 from ..clock import Clock
 from ..engine.f3548 import Outcome
 from ..engine.state import Change, State, net_change
+from ..geo import Volume4D
+from ..geo.index import box_of
 from ..store import Database, repo
 
 T = TypeVar("T")
@@ -47,6 +49,9 @@ CHECKPOINT_EVERY_S = 0.5
 class _Pending:
     at_s: float
     change: Change
+    # the volumes of the declarations it puts or drops, before and after; None when it may change
+    # how any declaration is shown (a USS's availability): see `Writer.settled_for`
+    reach: tuple[Volume4D, ...] | None
     seqs: list[int] = field(default_factory=list)  # its ledger entries, filled in by the commit
 
 
@@ -61,6 +66,7 @@ class Writer:
         self._pending: list[_Pending] = []
         self._batch: asyncio.Future[None] | None = None  # the writes decided since the last commit began
         self._committing: asyncio.Future[None] | None = None  # the batch the committer is writing
+        self._in_flight: list[_Pending] = []  # its writes
         with db.read() as connection:
             self.state = repo.load_state(connection)
         self._quiet_connections: set[int] = set()
@@ -92,13 +98,27 @@ class Writer:
         if batch is not None:
             await asyncio.wait([batch])
 
-    def _decide(self, decide: Callable[[State, float], Outcome[T]]) -> tuple[Outcome[T], float]:
+    async def settled_for(self, volumes: Sequence[Volume4D]) -> None:
+        """`settled`, for a query of the declarations that meet `volumes`: it waits only when a
+        write not yet committed could change that answer (its declarations' volumes, before or
+        after, meet these, or it changes how declarations are shown). So a query never shows what
+        may still fail to commit, and does not wait for commits elsewhere (a heavy intent's, whose
+        commit takes tens of milliseconds)."""
+        if self._batch is None and self._committing is None:
+            return
+        with self._lock:
+            uncommitted = [*self._in_flight, *self._pending]
+        if any(p.reach is None or _boxes_meet(p.reach, volumes) for p in uncommitted):
+            await self.settled()
+
+    def _decide(self, decide: Callable[[State, float], Outcome[T]]) -> tuple[Outcome[T], float, tuple[Volume4D, ...] | None]:
         now_s = self.clock.now_s()
         outcome = decide(self.state, now_s)
         if outcome.change.events:
             outcome = replace(outcome, change=replace(outcome.change, events=self.state.numbered(outcome.change.events)))
+        reach = _reach(self.state, outcome.change)  # before the change: the volumes it replaces
         self.state.apply(outcome.change)
-        return outcome, now_s
+        return outcome, now_s, reach
 
     async def write(self, decide: Callable[[State, float], Outcome[T]]) -> Outcome[T]:
         """Decide and apply now; answer once committed. A decision that raises leaves no trace."""
@@ -108,10 +128,10 @@ class Writer:
     async def write_logged(self, decide: Callable[[State, float], Outcome[T]]) -> tuple[Outcome[T], tuple[int, ...]]:
         """`write`, also giving the sequence numbers of the ledger entries the write made."""
         with self._lock:
-            outcome, now_s = self._decide(decide)
+            outcome, now_s, reach = self._decide(decide)
             if outcome.change.empty:
                 return outcome, ()
-            pending = _Pending(now_s, outcome.change)
+            pending = _Pending(now_s, outcome.change, reach)
             self._pending.append(pending)
             if self._batch is None:
                 self._batch = asyncio.get_running_loop().create_future()
@@ -125,11 +145,11 @@ class Writer:
     def _flush(self) -> None:
         """Hand the pending batch to the committer (on the event loop, one batch at a time)."""
         with self._lock:
+            if self._batch is None or self._committing is not None:
+                return
             pending, batch = self._pending, self._batch
             self._pending, self._batch = [], None
-            if batch is None or self._committing is not None:
-                return
-            self._committing = batch
+            self._committing, self._in_flight = batch, pending
         if self._committer is None:
             try:
                 committed = self._commit(pending)
@@ -146,7 +166,7 @@ class Writer:
     def _committed(self, batch: asyncio.Future[None], committed: tuple[Change, list[tuple[int, str]]]) -> None:
         change, entries = committed
         with self._lock:
-            self._committing = None
+            self._committing, self._in_flight = None, []
             more = self._batch is not None
         if self.on_ledger is not None and entries:
             self.on_ledger(entries)
@@ -162,7 +182,7 @@ class Writer:
         log.error("commit failed; reloading the state from the database", exc_info=exc)
         with self._lock:
             later, self._batch, self._pending = self._batch, None, []
-            self._committing = None
+            self._committing, self._in_flight = None, []
             with self.db.read() as connection:
                 self.state = repo.load_state(connection)
         error = exc if isinstance(exc, Exception) else RuntimeError("commit failed")
@@ -205,3 +225,30 @@ class Writer:
                     log.debug("WAL checkpoint skipped", exc_info=True)
         finally:
             raw.close()
+
+
+def _reach(state: State, change: Change) -> tuple[Volume4D, ...] | None:
+    """What a declaration query could see of this change: the volumes of the declarations it puts
+    or drops, as they were and as they will be; None when it changes how every declaration is
+    shown (a USS's availability is in every reference)."""
+    if change.put_availability:
+        return None
+    volumes: list[Volume4D] = []
+    for declaration in change.put_declarations:
+        volumes += declaration.volumes
+    for declaration_id in (*(d.id for d in change.put_declarations), *change.del_declarations):
+        old = state.declaration(declaration_id)
+        if old is not None:
+            volumes += old.volumes
+    return tuple(volumes)
+
+
+def _boxes_meet(a: Sequence[Volume4D], b: Sequence[Volume4D]) -> bool:
+    """Whether any volume's index box (conservative: geo.bounds) meets any of the other's."""
+    boxes_b = [box_of(v) for v in b]
+    for volume in a:
+        box = box_of(volume)
+        for other in boxes_b:
+            if all(box[i] <= other[i + 1] and other[i] <= box[i + 1] for i in range(0, 10, 2)):
+                return True
+    return False

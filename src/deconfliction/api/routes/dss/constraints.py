@@ -31,7 +31,7 @@ async def query(body: QueryParameters, core: Core,
     aoi = body.area_of_interest
     volume = await off_loop_if_heavy(lambda: aoi.to_volume("area_of_interest"), vertex_count([aoi]), query=True)
     check_area((volume,), "area_of_interest")
-    await core.writer.settled()
+    await core.writer.settled_for((volume,))
     with core.writer.reading() as state:
         refs = [constraint_json(c, viewer=caller.party, state=state, own_base_url=core.base_url)
                 for c in state.constraints_in((volume,))]
