@@ -9,6 +9,8 @@ In: `{"volume": {"outline_polygon": {"vertices": [{"lat", "lng"}, ...]} | "outli
 from __future__ import annotations
 
 import math
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -94,6 +96,8 @@ def _time_s(value: object, field: str) -> float:
 
 
 _NUMBER = (int, float)
+_NUMBER_TYPES = frozenset(_NUMBER)
+_LAT_LNG = itemgetter("lat", "lng")
 _FEW_VERTICES = 32
 
 
@@ -114,16 +118,17 @@ def _vertices(raw: list[Any], field: str) -> tuple[list[LatLng], np.ndarray | No
         else:
             if few:
                 return few, None
-    pairs: list[tuple[float, float]] = []
-    for vertex in raw:
-        if type(vertex) is not dict or type(vertex.get("lat")) not in _NUMBER or type(vertex.get("lng")) not in _NUMBER:
-            break
-        pairs.append((vertex["lat"], vertex["lng"]))
-    if len(pairs) == len(raw) and pairs:
+    try:  # in C: a Python loop over 10,000 vertices held the GIL for ~8 ms
+        pairs: list[tuple[Any, Any]] | None = list(map(_LAT_LNG, raw))
+    except (KeyError, TypeError, IndexError):  # a vertex that is not an object with lat and lng
+        pairs = None
+    # numbers only (numpy would read "1.5" or true as one); bool is not int here: type(), not isinstance
+    if pairs and set(map(type, chain.from_iterable(pairs))) <= _NUMBER_TYPES:
         coords = np.array(pairs, dtype=float)
         good = np.isfinite(coords).all(axis=1) & (np.abs(coords[:, 0]) <= 90.0) & (np.abs(coords[:, 1]) <= 180.0)
         if bool(good.all()):
-            return list(map(LatLng._make, coords.tolist())), coords
+            # tuple.__new__ straight: LatLng._make's own call costs as much again (5 ms for 10,000)
+            return list(map(tuple.__new__, repeat(LatLng), coords.tolist())), coords
     # the slow path, only to name the first bad vertex and why
     out = []
     for i, vertex in enumerate(raw):
