@@ -16,7 +16,7 @@ import shapely.errors
 from .bounds import footprint_cap
 from .lens import CirclePair
 from .overlay import MAX_CROSSINGS, crossings_at_most, interiors_meet
-from .plane import CIRCLE_SEGMENTS, WGS84, LocalPlane, centre_of, geodesic_area_m2
+from .plane import CIRCLE_SEGMENTS, LocalPlane, centre_of, geodesic_area_m2
 from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
 
 # Below this, a plan intersection is rounding noise of the projection, not airspace.
@@ -39,10 +39,6 @@ class Overlap:
 
 # Two circles' rings cross at most 2 * CIRCLE_SEGMENTS times (_PlanPair.convex): within the limit.
 assert 2 * CIRCLE_SEGMENTS <= MAX_CROSSINGS
-
-
-def geodesic_distance_m(a: LatLng, b: LatLng) -> float:
-    return float(WGS84.inv(a.lng, a.lat, b.lng, b.lat)[2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +102,7 @@ def footprints_overlap(a: Footprint, b: Footprint) -> bool:
     the intersection, so the cost stays O(n log n) however often the boundaries cross. Polygons
     that share an edge get bit-identical points there (geo/plane.py) and only touch."""
     if isinstance(a, Circle) and isinstance(b, Circle):
-        # Exact in any geodesic metric: a common interior point exists iff d < r1 + r2.
-        return geodesic_distance_m(a.center, b.center) < a.radius_m + b.radius_m
+        return CirclePair.of(a, b).meet  # exact, by the distance between the centres
     return _PlanPair.of(a, b).meet
 
 

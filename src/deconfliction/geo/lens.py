@@ -47,6 +47,7 @@ class CirclePair:
 
     @property
     def meet(self) -> bool:
+        """Exact in any geodesic metric: a common interior point exists iff d < ra + rb."""
         return self.distance_m < self.a.radius_m + self.b.radius_m
 
     @property
