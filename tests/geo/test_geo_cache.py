@@ -48,12 +48,12 @@ def test_cache_never_exceeds_its_byte_budget():
         geo_cache._CACHES.remove(cache)
 
 
-def test_cache_evicts_the_oldest_unused_entry_and_gives_used_ones_a_second_chance():
+def test_cache_evicts_the_least_recently_used_entry():
     cache: geo_cache.ByteBoundedCache[str, bytes] = geo_cache.ByteBoundedCache("test", 300, lambda k, v: len(v))
     try:
         for key in "abc":
             cache.put(key, b"x" * 100)
-        assert cache.get("a") is not None  # used: survives the next eviction
+        assert cache.get("a") is not None  # used: now the most recent, survives the next eviction
         cache.put("d", b"x" * 100)
         assert "a" in cache and "b" not in cache and "c" in cache and "d" in cache
         assert cache.nbytes == 300 and (cache.hits, cache.misses) == (1, 0)
@@ -62,20 +62,23 @@ def test_cache_evicts_the_oldest_unused_entry_and_gives_used_ones_a_second_chanc
 
 
 def test_a_burst_of_new_entries_outlives_entries_used_once_before_it():
-    """A request's 100 volumes each put their entry, then read it again: with the cache full of
-    entries used once, every new entry must still be there for its second read (the pass used to
-    move the used entries behind the new ones, which were then evicted first)."""
+    """A request's volumes each put their entry, then read it again after the others: every new
+    entry must still be there for its second read, whatever the cache held. (A clock's pass moved
+    the entries used before behind the new ones, which were then evicted first: with the cache
+    half full of used entries, a burst larger than the free room evicted its own first half.)"""
     cache: geo_cache.ByteBoundedCache[str, bytes] = geo_cache.ByteBoundedCache("test", 1000, lambda k, v: len(v))
     try:
-        for i in range(10):
+        for i in range(5):
             cache.put(f"old{i}", b"x" * 100)
             assert cache.get(f"old{i}") is not None
-        for i in range(5):
+        for i in range(10):  # the first five fit in the free room, the next five need room made
             cache.put(f"new{i}", b"x" * 100)
-        assert all(f"new{i}" in cache for i in range(5))
-        assert sum(f"old{i}" in cache for i in range(10)) == 5 and cache.nbytes == 1000
-        cache.put("new0", b"y" * 300)  # a larger value for a kept key: others make room
-        assert cache.get("new0") == b"y" * 300 and cache.nbytes <= 1000
+        assert [i for i in range(10) if f"new{i}" not in cache] == []
+        assert not any(f"old{i}" in cache for i in range(5)) and cache.nbytes == 1000
+        assert cache.get("new0") is not None  # now the most recent
+        cache.put("new1", b"y" * 300)  # a larger value for a kept key: the least recent make room
+        assert cache.get("new1") == b"y" * 300 and cache.nbytes <= 1000
+        assert "new0" in cache and "new2" not in cache and "new3" not in cache and "new9" in cache
     finally:
         geo_cache._CACHES.remove(cache)
 

@@ -78,16 +78,18 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 V_co = TypeVar("V_co", covariant=True)
 P = ParamSpec("P")
-_VALUE, _SIZE, _USED = 0, 1, 2
+_VALUE, _SIZE = 0, 1
 
 
 class ByteBoundedCache(Generic[K, V]):
     """A map that keeps the total size of its entries within `budget_bytes`; `sizeof(key, value)`
-    says what an entry costs. Eviction is least-recently-used by the clock (second chance)
-    approximation: a hit only marks its entry, so a lookup is one dict lookup (one hash of the
-    key, as `functools.lru_cache` does); an insert that overflows the budget drops the oldest
-    entries, giving those used since they were last passed over one more round at the end.
-    Lookups take no lock (one dict lookup is safe under the GIL); inserts and evictions do."""
+    says what an entry costs. Eviction is least-recently-used: a hit moves its entry to the end
+    (one dict lookup and `move_to_end`, both O(1) in C), an insert that overflows the budget drops
+    entries from the front. (A clock approximation, which only marks a hit, evicted a request's new
+    entries before their first reuse whenever the cache was full of entries used once before: the
+    pass moved those behind the new ones. A request's 100 volumes then projected every polygon
+    twice.) Lookups take no lock (each dict operation is atomic under the GIL; an entry evicted
+    between the lookup and the move is simply not moved); inserts and evictions do."""
 
     def __init__(self, name: str, budget_bytes: int, sizeof: Callable[[K, V], int]) -> None:
         if budget_bytes <= 0:
@@ -95,7 +97,7 @@ class ByteBoundedCache(Generic[K, V]):
         self.name = name
         self.budget_bytes = budget_bytes
         self._sizeof = sizeof
-        self._entries: OrderedDict[K, list[Any]] = OrderedDict()  # key -> [value, size, used]
+        self._entries: OrderedDict[K, list[Any]] = OrderedDict()  # key -> [value, size], least recent first
         self._lock = threading.Lock()
         self._bytes = 0
         self._peak = 0
@@ -109,9 +111,15 @@ class ByteBoundedCache(Generic[K, V]):
         if entry is None:
             self.misses += 1
             return False, None
-        entry[_USED] = True
+        self._touch(key)
         self.hits += 1
         return True, entry[_VALUE]
+
+    def _touch(self, key: K) -> None:
+        try:
+            self._entries.move_to_end(key)
+        except KeyError:  # evicted by another thread since the lookup
+            pass
 
     def get(self, key: K, default: V | None = None) -> V | None:
         found, value = self.lookup(key)
@@ -130,22 +138,13 @@ class ByteBoundedCache(Generic[K, V]):
             if current is not None:  # another thread computed it meanwhile, or a new value: replaced in place
                 self._bytes += size - current[_SIZE]
                 current[_VALUE], current[_SIZE] = value, size
-            # Room is made before the new entry goes in, so that it lands behind the used entries
-            # the pass gives a second chance, as the clock's hand leaves it: otherwise a burst of
-            # new entries (a request's 100 volumes) evicted each other before their first use
-            # whenever the cache was full of entries used once. Each pass over an entry either
-            # drops it or clears its mark, so this ends within two rounds; amortized, O(1).
-            incoming = 0 if current is not None else size
-            while self._bytes + incoming > self.budget_bytes and self._entries:
-                oldest, passed = self._entries.popitem(last=False)
-                if passed[_USED] or passed is current:  # the entry just replaced is kept, as if used
-                    passed[_USED] = False
-                    self._entries[oldest] = passed
-                else:
-                    self._bytes -= passed[_SIZE]
-            if current is None:
-                self._entries[key] = [value, size, False]
+                self._entries.move_to_end(key)
+            else:
+                self._entries[key] = [value, size]
                 self._bytes += size
+            while self._bytes > self.budget_bytes:  # from the front; the entry just put is last, and fits alone
+                _, oldest = self._entries.popitem(last=False)
+                self._bytes -= oldest[_SIZE]
             self._peak = max(self._peak, self._bytes)
 
     def __contains__(self, key: object) -> bool:
@@ -201,6 +200,7 @@ def bounded_cache(name: str, budget_bytes: int, sizeof: Callable[[Any, Any], int
     def decorate(function: Callable[P, V]) -> CachedFunction[P, V]:
         cache: ByteBoundedCache[Any, V] = ByteBoundedCache(name, budget_bytes, sizeof)
         lookup = cache._entries.get  # the hot path below is `lookup`, inlined
+        touch = cache._touch
         put = cache.put
 
         def wrapper(*args: Any, **kwargs: Any) -> V:
@@ -209,7 +209,7 @@ def bounded_cache(name: str, budget_bytes: int, sizeof: Callable[[Any, Any], int
             key = args[0] if len(args) == 1 else args
             entry = lookup(key)
             if entry is not None:
-                entry[_USED] = True
+                touch(key)
                 cache.hits += 1
                 return entry[_VALUE]  # type: ignore[no-any-return]
             cache.misses += 1
