@@ -66,31 +66,34 @@ def extent(outline: dict[str, Any], start: float, end: float, alt: tuple[float, 
             "time_end": {"value": live_bench.rfc3339(end), "format": "RFC3339"}}
 
 
+def largest_polygon(k: int) -> dict[str, Any]:
+    """The heaviest accepted polygon: 10,000 vertices, ~2,400 km^2 (the DSS limit is 2,500); `k`
+    places it apart from the others (no key races)."""
+    return polygon(10_000, math.sqrt(2_400e6 / math.pi), LAT0 - 0.6 * k)
+
+
+def intent_with(outline: dict[str, Any], now: float) -> dict[str, Any]:
+    return {"extents": [extent(outline, now + 600, now + 4200)], "key": [], "state": "Accepted",
+            "uss_base_url": "https://uss.example", "new_subscription": {"uss_base_url": "https://uss.example"}}
+
+
+OIR_PUT = ("PUT", "/dss/v1/operational_intent_references/{id}")
+
+
 def heavy_bodies(now: float, k: int = 0) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """name -> (method, path, body) of the heaviest shapes; `k` places them apart (no key races)."""
-    big = polygon(10_000, math.sqrt(2_400e6 / math.pi), LAT0 - 0.6 * k)  # ~2,400 km^2 (the DSS limit is 2,500)
+    big = largest_polygon(k)
     widest = polygon(10_000, 1_900_000.0)  # as far as the geometry allows: refused for its area after parsing
-    intent = {"extents": [extent(big, now + 600, now + 4200)], "key": [], "state": "Accepted",
-              "uss_base_url": "https://uss.example", "new_subscription": {"uss_base_url": "https://uss.example"}}
     many = {"kind": "operation", "volumes": [
         extent(polygon(100, 2_000.0, LAT0 + 0.5 + 0.01 * i, LNG0 + 0.1 * k), now + 600, now + 4200)
         for i in range(100)]}
     return {
-        "intent 10,000 vertices, 2,400 km2": ("PUT", "/dss/v1/operational_intent_references/{id}", intent),
+        "intent 10,000 vertices, 2,400 km2": (*OIR_PUT, intent_with(big, now)),
         "query 10,000 vertices": ("POST", "/dss/v1/operational_intent_references/query",
                                   {"area_of_interest": extent(big, now, now + 3600)}),
         "/v1 declaration, 100 volumes x 100 vertices": ("PUT", "/v1/declarations/{id}", many),
-        "intent 10,000 vertices, 1,900 km radius (refused)": ("PUT", "/dss/v1/operational_intent_references/{id}",
-                                                               {**intent, "extents": [extent(widest, now + 600, now + 4200)]}),
+        "intent 10,000 vertices, 1,900 km radius (refused)": (*OIR_PUT, intent_with(widest, now)),
     }
-
-
-def heavy_intent(now: float, k: int) -> tuple[str, str, dict[str, Any]]:
-    """The heaviest accepted intent alone (what `heavy_bodies` names "intent 10,000 vertices, 2,400 km2")."""
-    big = polygon(10_000, math.sqrt(2_400e6 / math.pi), LAT0 - 0.6 * k)
-    intent = {"extents": [extent(big, now + 600, now + 4200)], "key": [], "state": "Accepted",
-              "uss_base_url": "https://uss.example", "new_subscription": {"uss_base_url": "https://uss.example"}}
-    return "PUT", "/dss/v1/operational_intent_references/{id}", intent
 
 
 def heavy_costs(server: live_bench.Server, repeat: int) -> dict[str, tuple[float, float, int]]:
@@ -181,8 +184,7 @@ async def small_while_heavy(server: live_bench.Server, clients: int, seconds: fl
     # which the small queries' latencies then counted as the server's.
     most = int(seconds * 10) + 10  # more than this server has ever taken in `seconds`
     now = time.time()
-    encoded = [(method, path, json.dumps(body).encode())
-               for method, path, body in (heavy_intent(now, 50 + k) for k in range(most))]
+    encoded = [(*OIR_PUT, json.dumps(intent_with(largest_polygon(50 + k), now)).encode()) for k in range(most)]
     deadline = time.monotonic() + seconds
 
     async def heavy() -> None:
