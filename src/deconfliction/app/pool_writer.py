@@ -38,8 +38,8 @@ from sqlalchemy.exc import OperationalError
 from ..clock import Clock
 from ..engine.f3548 import Outcome
 from ..engine.state import Change, State, net_change
-from ..geo import Volume4D
 from ..errors import Unavailable
+from ..geo import Volume4D
 from ..model import Event
 from ..store import Database, pool, repo
 from ..store.database import MAX_ATTEMPTS, backoff_s, retryable, sqlstate
