@@ -1,7 +1,7 @@
 """Memo caches bounded in bytes, not entries: what a footprint costs to keep grows with its
 vertices, so an entry count bounds nothing (65,536 rings of 10,000-vertex polygons are gigabytes).
 
-Each cache is least-recently-used (the clock approximation), O(1) per lookup (one dict lookup),
+Each cache is least-recently-used, O(1) per lookup (one dict lookup and a move to the end),
 thread-safe, and charges every entry what it keeps alive: the key (the footprint or
 volume, which the cache holds on to after the caller has dropped it) and the value (numpy arrays,
 shapely geometries). An entry larger than its cache's whole budget is computed and not kept.
