@@ -132,20 +132,18 @@ def plan_overlap_area_m2(a: Footprint, b: Footprint) -> float:
     return _area(_PlanPair.of(a, b))[0]
 
 
-def overlap_region(a: Footprint, b: Footprint) -> list[Footprint]:
-    """The plan intersection of two footprints as lat/lng polygons (what a party may be shown).
-
-    When the intersection is too intricate to build at a bounded cost (more than
-    `overlay.MAX_CROSSINGS` crossings: `_PlanPair.intersection`), `[a]`, the first footprint
-    whole: it holds the intersection, and whoever owns `a` learns from it only that the other is
-    somewhere within its own footprint."""
+def plan_intersection(a: Footprint, b: Footprint) -> list[Footprint] | None:
+    """The plan intersection of two footprints as lat/lng footprints (what a party may be shown),
+    or None when it is too intricate to build at a bounded cost (more than
+    `overlay.MAX_CROSSINGS` crossings: `_PlanPair.intersection`): what to show then is the
+    caller's decision (engine/hotline/disclosure.py shows each side its own footprint)."""
     circles = _small_circles(a, b)
     if circles is not None:
         return circles.region()
     pair = _PlanPair.of(a, b)
     shape = pair.intersection()
     if shape is None:
-        return [a]
+        return None
     regions: list[Footprint] = []
     for part in getattr(shape, "geoms", [shape]):
         if part.geom_type != "Polygon" or part.area <= NOISE_AREA_M2:
@@ -154,6 +152,14 @@ def overlap_region(a: Footprint, b: Footprint) -> list[Footprint]:
         lats, lngs = pair.plane.unproject(ring[:, 0], ring[:, 1])
         regions.append(Polygon(tuple(LatLng(float(la), float(lo)) for la, lo in zip(lats, lngs, strict=True))))
     return regions
+
+
+def overlap_region(a: Footprint, b: Footprint) -> list[Footprint]:
+    """`plan_intersection`, or, when it is too intricate to build, `[a]`, the first footprint
+    whole: it holds the intersection, and whoever owns `a` learns from it only that the other is
+    somewhere within its own footprint."""
+    regions = plan_intersection(a, b)
+    return [a] if regions is None else regions
 
 
 def volumes_overlap(a: Volume4D, b: Volume4D) -> Overlap | None:

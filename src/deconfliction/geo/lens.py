@@ -61,8 +61,8 @@ class CirclePair:
 
     def region(self) -> list[Footprint]:
         """The circumscribed circles' lens as one polygon, or the smaller circle when one holds
-        the other, or nothing when they do not meet. Never `a` or `b` themselves: `overlap_region`
-        answers its first footprint, the very object, only when it could not build the region."""
+        the other (a circle of its own: the region is a new value, never one of the two), or
+        nothing when they do not meet."""
         if not self.meet:
             return []
         ra, rb, d = self.a.radius_m * (1 + CIRCLE_EXCESS), self.b.radius_m * (1 + CIRCLE_EXCESS), self.distance_m

@@ -7,7 +7,7 @@ the purpose. A party learns where the other will be inside its own area, and not
 
 from __future__ import annotations
 
-from ...geo import Footprint, Volume4D, overlap_region, volumes_intersect
+from ...geo import Footprint, Volume4D, plan_intersection, volumes_intersect
 from ...model import Conflict, Declaration
 
 
@@ -29,16 +29,9 @@ def _shared_region(receiver: Declaration, mine: Volume4D, subject: Declaration, 
     (the declaration with the smaller id first, as a conflict spells them): both parties, and
     every view of one notice, get the same polygons. When it is too intricate to build, the
     receiver's own footprint, never the subject's."""
-    if receiver.id <= subject.id:
-        return overlap_region(mine.footprint, theirs.footprint)
-    return _as_seen_by_second(overlap_region(theirs.footprint, mine.footprint), theirs.footprint, mine.footprint)
-
-
-def _as_seen_by_second(regions: list[Footprint], first: Footprint, second: Footprint) -> list[Footprint]:
-    """`overlap_region(first, second)` as the owner of `second` may see it: the same regions, or,
-    where the intersection was too intricate to build (`overlap_region` answered `first` whole),
-    its own footprint instead of the other's."""
-    return [second] if len(regions) == 1 and regions[0] is first else regions
+    regions = (plan_intersection(mine.footprint, theirs.footprint) if receiver.id <= subject.id
+               else plan_intersection(theirs.footprint, mine.footprint))
+    return [mine.footprint] if regions is None else regions
 
 
 def conflict_extents(a: Declaration, b: Declaration, conflict: Conflict) -> dict[str, list[Volume4D]]:
@@ -50,9 +43,10 @@ def conflict_extents(a: Declaration, b: Declaration, conflict: Conflict) -> dict
     by_pair: dict[tuple[int, int], list[Volume4D]] = {}
     for pair in conflict.volumes:  # in a's volume order, then b's: disclosed_extent's order for receiver a
         va, vb = a.volumes[pair.i], b.volumes[pair.j]
-        regions = overlap_region(va.footprint, vb.footprint)
-        seen_by_a += [Volume4D(region, pair.overlap.altitude_m, pair.overlap.time_s) for region in regions]
+        regions = plan_intersection(va.footprint, vb.footprint)  # None: each side sees its own footprint
+        seen_by_a += [Volume4D(region, pair.overlap.altitude_m, pair.overlap.time_s)
+                      for region in ([va.footprint] if regions is None else regions)]
         by_pair[(pair.j, pair.i)] = [Volume4D(region, pair.overlap.altitude_m, pair.overlap.time_s)
-                                     for region in _as_seen_by_second(regions, va.footprint, vb.footprint)]
+                                     for region in ([vb.footprint] if regions is None else regions)]
     seen_by_b = [volume for key in sorted(by_pair) for volume in by_pair[key]]  # b's volume order, then a's
     return {a.id: seen_by_a, b.id: seen_by_b}
