@@ -9,9 +9,9 @@ import asyncio
 import json
 import sys
 import tempfile
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -210,9 +210,11 @@ def ledger_verify(
         except Unavailable:
             database.close()
             raise fail(f"--db: {db} has an older schema: `deconfliction db upgrade` a copy first") from None
-        with database.read() as connection:
-            mismatches = _table_mismatches(connection, db, entries)
-        database.close()
+        try:
+            with database.read() as connection:
+                mismatches = _table_mismatches(connection, db, entries)
+        finally:
+            database.close()
         if not mismatches:
             Console().print(f"[green]tables verified[/]: {db}'s tables are the projection of the exported ledger")
             return
@@ -226,12 +228,14 @@ def ledger_verify(
         current_schema = True
     except Unavailable:
         current_schema = False  # an older schema: its tables are not this code's to project
-    with database.read() as connection:
-        result = ledger_repo.verify(connection)
-        mismatches = []
-        if result.ok and current_schema:  # the tables against the log: an edit the log did not record
-            mismatches = _table_mismatches(connection, db, ledger_repo.entries(connection), database)
-    database.close()
+    try:
+        with database.read() as connection:
+            result = ledger_repo.verify(connection)
+            mismatches = []
+            if result.ok and current_schema:  # the tables against the log: an edit the log did not record
+                mismatches = _table_mismatches(connection, db, ledger_repo.entries(connection))
+    finally:
+        database.close()
     console = Console()
     if result.ok and not mismatches:
         tables = ("the tables are its projection" if current_schema else
@@ -245,8 +249,7 @@ def ledger_verify(
     raise typer.Exit(1)
 
 
-def _table_mismatches(connection: Any, db: str, entries: Iterable[LedgerEntry],
-                      database: Database | None = None) -> list[Any]:
+def _table_mismatches(connection: Any, db: str, entries: Iterable[LedgerEntry]) -> list[Any]:
     """The tables of the database `connection` reads, compared with the projection of `entries`."""
     from .api.auth import PURPOSE_SECRET_FILE
     from .app.projection import compare
@@ -260,8 +263,6 @@ def _table_mismatches(connection: Any, db: str, entries: Iterable[LedgerEntry],
         versions = list(repo.declaration_version_rows(connection))
         reports = list(repo.report_rows(connection))
     except (ValueError, KeyError, TypeError) as error:  # a value no write of ours stores
-        if database is not None:
-            database.close()
         Console().print(f"[bold red]tables unreadable[/] (edited outside the server?): {error}")
         raise typer.Exit(1) from None
     return compare(entries, state, purpose_secret=secret, versions=versions, reports=reports)
