@@ -1,8 +1,8 @@
 """Geometry caches are bounded in bytes, not entries, and keep their hot entries.
 
 `ByteBoundedCache` (geo/cache.py) charges each entry what it keeps alive, key included; the
-geometry caches (densified rings, index boxes, the matcher's planar shapes and convex hulls)
-have budgets adding up to 64 MiB."""
+geometry caches (densified rings, index boxes, the matcher's planar shapes, convex hulls and
+projected pairs) have budgets adding up to 64 MiB."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_no_geometry_module_keeps_an_lru_cache():
 
 def test_geometry_cache_budgets_add_up_to_64_mib():
     caches = {c.name: c for c in geo_cache.geometry_caches()}
-    assert {"densified_ring", "volume_box", "matching.planar", "matching.convex_hull"} <= set(caches)
+    assert {"densified_ring", "volume_box", "matching.planar", "matching.convex_hull", "intersect.plan_pair"} <= set(caches)
     assert sum(c.budget_bytes for c in caches.values()) <= geo_cache.GEOMETRY_CACHE_BYTES == 64 * 2**20
 
 

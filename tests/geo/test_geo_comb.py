@@ -91,6 +91,23 @@ def test_crossing_combs_at_the_largest_size_overlap_without_building_their_inter
     assert spy.segment_pairs <= 3 * COUNT_BUDGET  # three counts (area, region and the overlap)
 
 
+def test_every_question_about_one_pair_projects_it_once_and_counts_its_crossings_once(crossing, spy, monkeypatch):
+    """A write asks of the pair it conflicts with whether they meet, their area, each party's
+    region and (advice, from either side) whether they meet again: one projection of each ring and
+    one count of the crossings between them serve them all."""
+    up, across = crossing
+    with counting(monkeypatch) as cost:  # from cold caches
+        assert footprints_overlap(up.footprint, across.footprint)
+        found = volumes_overlap(up, across)
+        assert intersect.plan_intersection(up.footprint, across.footprint) is None  # too intricate
+        assert footprints_overlap(across.footprint, up.footprint)  # the other order: the same pair
+        assert found is not None and intersect.plan_overlap_area_m2(up.footprint, across.footprint) == found.area_m2
+        projected, rings = cost.projected, sum(cost.densified)
+        counted = spy.segment_pairs
+    assert len(cost.densified) == 2 and projected == rings  # each ring built once, projected once
+    assert 0 < counted <= COUNT_BUDGET  # one count, stopped past the limit
+
+
 def test_the_overlap_test_is_decided_by_predicates_alone(crossing, spy):
     up, across = crossing
     assert footprints_overlap(up.footprint, across.footprint)

@@ -29,10 +29,13 @@ GEOMETRY_CACHE_BYTES = 64 * MIB
 RING_CACHE_BYTES = 12 * MIB  # plane.densified_ring: densified rings, read by validation, boxes and exact tests
 VERTEX_PLANE_CACHE_BYTES = 4 * MIB  # plane.vertex_plane: vertices in their own plane (validation, convex hulls)
 BOX_CACHE_BYTES = 8 * MIB  # index: a volume's 5-D box, computed by a write's query and reused by its insert
-PLANAR_CACHE_BYTES = 32 * MIB  # matching: footprints projected into a grid point's plane, prepared
+PLANAR_CACHE_BYTES = 24 * MIB  # matching: footprints projected into a grid point's plane, prepared
 HULL_CACHE_BYTES = 8 * MIB  # matching.convex_hull: convex hulls for notification relevance
+# intersect: two footprints projected into the plane centred on both, whether they meet and their
+# intersection. One write asks of one pair up to four times (conflict, disclosure, two kinds of advice).
+PAIR_CACHE_BYTES = 8 * MIB
 assert (RING_CACHE_BYTES + VERTEX_PLANE_CACHE_BYTES + BOX_CACHE_BYTES + PLANAR_CACHE_BYTES + HULL_CACHE_BYTES
-        <= GEOMETRY_CACHE_BYTES)
+        + PAIR_CACHE_BYTES <= GEOMETRY_CACHE_BYTES)
 
 # --- what things cost to keep (CPython 3.11, 64-bit; shapely 2 on GEOS 3.13, measured by RSS) --
 
@@ -226,7 +229,8 @@ def bounded_cache(name: str, budget_bytes: int, sizeof: Callable[[Any, Any], int
 
 
 __all__ = [
-    "BOX_CACHE_BYTES", "GEOMETRY_CACHE_BYTES", "HULL_CACHE_BYTES", "LATLNG_BYTES", "PLANAR_CACHE_BYTES", "RING_CACHE_BYTES",
+    "BOX_CACHE_BYTES", "GEOMETRY_CACHE_BYTES", "HULL_CACHE_BYTES", "LATLNG_BYTES", "PAIR_CACHE_BYTES", "PLANAR_CACHE_BYTES",
+    "RING_CACHE_BYTES",
     "VERTEX_PLANE_CACHE_BYTES",
     "ByteBoundedCache", "CachedFunction", "array_nbytes", "bounded_cache", "footprint_nbytes", "geometry_caches", "geometry_nbytes",
     "tuple_nbytes", "volume_nbytes",

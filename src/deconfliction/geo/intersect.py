@@ -7,13 +7,15 @@ region they share are exact unless the intersection is too intricate to build at
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
 import shapely.errors
 
 from .bounds import footprint_cap
+from .cache import GEOS_COORD_BYTES, GEOS_GEOMETRY_BYTES, PAIR_CACHE_BYTES, bounded_cache, footprint_nbytes, geometry_nbytes
 from .lens import CirclePair
 from .overlay import MAX_CROSSINGS, crossings_at_most, interiors_meet
 from .plane import CIRCLE_SEGMENTS, LocalPlane, centre_of, geodesic_area_m2
@@ -43,7 +45,8 @@ assert 2 * CIRCLE_SEGMENTS <= MAX_CROSSINGS
 
 @dataclass(frozen=True, slots=True)
 class _PlanPair:
-    """Two footprints projected into the plane centred on them, and whether their interiors meet."""
+    """Two footprints projected into the plane centred on them, and whether their interiors meet.
+    Made by `_plan_pair`, which keeps the recent pairs: their intersection is built once too."""
 
     plane: LocalPlane
     a: shapely.Geometry
@@ -52,6 +55,8 @@ class _PlanPair:
     # Both convex (two circles): their boundaries cross at most 2 * min(n, m) times (a segment
     # meets a convex ring at most twice), far below the limit, so there is nothing to count.
     convex: bool = False
+    # `intersection()`'s answer once asked: [] not yet, else [shape or None]
+    _intersection: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @staticmethod
     def of(a: Footprint, b: Footprint) -> _PlanPair:
@@ -64,7 +69,13 @@ class _PlanPair:
         """The plan intersection, or None when it is too intricate to build at a bounded cost:
         more than `overlay.MAX_CROSSINGS` crossings of the boundaries (two combs whose teeth
         cross, n^2 / 16 of them), or a pair GEOS cannot overlay (possible only for polygons
-        that never went through the parser; repairing them, `make_valid`, costs as much again)."""
+        that never went through the parser; repairing them, `make_valid`, costs as much again).
+        Built once per pair: the conflict measures it, the disclosure draws it."""
+        if not self._intersection:
+            self._intersection.append(self._build_intersection())
+        return self._intersection[0]  # type: ignore[no-any-return]
+
+    def _build_intersection(self) -> shapely.Geometry | None:
         if not self.meet:
             return shapely.Polygon()
         if not self.convex and not crossings_at_most(self.a, self.b):
@@ -81,6 +92,22 @@ class _PlanPair:
         positive, as everywhere on the ellipsoid), so this bounds the area on the ellipsoid, and it
         costs O(n) where measuring on the ellipsoid costs a geodesic per point."""
         return min(float(self.a.area), float(self.b.area))
+
+
+def _pair_nbytes(key: tuple[Footprint, Footprint], pair: _PlanPair) -> int:
+    """What a kept pair holds: both footprints, both shapes, and room for the intersection it may
+    build (at most both boundaries' points and one per crossing, of which it builds no more than
+    `overlay.MAX_CROSSINGS`), charged when the pair is put so the budget holds whatever follows."""
+    points = int(shapely.get_num_coordinates(pair.a)) + int(shapely.get_num_coordinates(pair.b))
+    return (footprint_nbytes(key[0]) + footprint_nbytes(key[1]) + geometry_nbytes(pair.a) + geometry_nbytes(pair.b)
+            + GEOS_GEOMETRY_BYTES + (points + MAX_CROSSINGS) * GEOS_COORD_BYTES)
+
+
+# One write asks of one pair of footprints up to four times (its conflict's area, the region each
+# party is shown, the advice's delay and altitude): each a projection of both and an exact predicate,
+# ~100 ms for two crossing 10,000-vertex combs. Keyed by the ordered pair (the plane is centred on
+# both, the intersection's ring starts in `a`): `footprints_overlap` also reads the other order.
+_plan_pair = bounded_cache("intersect.plan_pair", PAIR_CACHE_BYTES, _pair_nbytes)(_PlanPair.of)
 
 
 def _far_apart(a: Footprint, b: Footprint, shape_a: shapely.Geometry, shape_b: shapely.Geometry) -> bool:
@@ -103,7 +130,8 @@ def footprints_overlap(a: Footprint, b: Footprint) -> bool:
     that share an edge get bit-identical points there (geo/plane.py) and only touch."""
     if isinstance(a, Circle) and isinstance(b, Circle):
         return CirclePair.of(a, b).meet  # exact, by the distance between the centres
-    return _PlanPair.of(a, b).meet
+    found, pair = _plan_pair.cache.lookup((b, a))  # whether interiors meet does not depend on the order
+    return pair.meet if found and pair is not None else _plan_pair(a, b).meet
 
 
 def _small_circles(a: Footprint, b: Footprint) -> CirclePair | None:
@@ -129,7 +157,7 @@ def plan_overlap_area_m2(a: Footprint, b: Footprint) -> float:
     circles = _small_circles(a, b)
     if circles is not None:
         return circles.area_m2() if circles.meet else 0.0
-    return _area(_PlanPair.of(a, b))[0]
+    return _area(_plan_pair(a, b))[0]
 
 
 def plan_intersection(a: Footprint, b: Footprint) -> list[Footprint] | None:
@@ -140,7 +168,7 @@ def plan_intersection(a: Footprint, b: Footprint) -> list[Footprint] | None:
     circles = _small_circles(a, b)
     if circles is not None:
         return circles.region()
-    pair = _PlanPair.of(a, b)
+    pair = _plan_pair(a, b)
     shape = pair.intersection()
     if shape is None:
         return None
@@ -171,9 +199,9 @@ def volumes_overlap(a: Volume4D, b: Volume4D) -> Overlap | None:
         if not circles.meet:
             return None  # decided by the distance, exactly
         # small circles: the lens in closed form; large ones: the plane (circumscribed polygons)
-        area, exact = (circles.area_m2(), True) if circles.closed_form else _area(_PlanPair.of(a.footprint, b.footprint))
+        area, exact = (circles.area_m2(), True) if circles.closed_form else _area(_plan_pair(a.footprint, b.footprint))
     else:
-        pair = _PlanPair.of(a.footprint, b.footprint)
+        pair = _plan_pair(a.footprint, b.footprint)
         if not pair.meet:
             return None
         area, exact = _area(pair)
