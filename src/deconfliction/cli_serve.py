@@ -13,6 +13,9 @@ import typer
 from .cli_errors import exit_2_on_error, fail
 from .errors import Unavailable
 
+# How long a thread may hold the GIL while another waits for it (CPython's default is 5 ms): see serve.
+SWITCH_INTERVAL_S = 0.001
+
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML settings file (env DECONFLICTION_CONFIG)")]
 
 
@@ -81,6 +84,11 @@ def serve(
     # Requests make short-lived garbage by the thousand; the default thresholds run a full
     # collection often enough to pause the one event loop for tens of milliseconds.
     gc.set_threshold(5_000, 50, 1000)
+    # A thread parsing a heavy body (or committing) holds the GIL until the interpreter asks it to
+    # let go, and the event loop waits that long each time it wakes: 5 ms by default, paid several
+    # times per small request while a heavy one is parsed (bench/hostile_bench.py: p99 61-71 ms at
+    # 5 ms, 48-49 ms at 1 ms, with no more CPU per request).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     typer.echo(f"deconfliction on {settings.base_url} (/v1, /dss/v1, /uss/v1; docs /docs), database {db_shown(settings.db)}")
     if settings.local_mode:
         typer.echo(f"local mode: tokens for this server only, e.g. "
