@@ -285,6 +285,8 @@ def polygon_survey(polygon: Polygon) -> PolygonSurvey:
                                          np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
         reach, edges = lengths[:n], lengths[n:]
         xy = _plane_xy(azimuths[:n], reach)
+        # exactly what `vertex_plane` computes (Geod.inv is elementwise): the convex hull reads it
+        vertex_plane.cache.put(polygon, _read_only(xy, reach))
     farthest = int(np.argmax(reach))
     # as `_densified_ring` decides (it measures each edge from its lower end: the same length
     # within nanometres, far inside this millimetre)
