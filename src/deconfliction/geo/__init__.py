@@ -1,7 +1,7 @@
 """Geodesy and 4D geometry: footprints, volumes, exact intersection, broad-phase boxes."""
 
 from .bounds import volume_box
-from .f3548 import dump_volume4d, parse_volume4d
+from .f3548 import dump_volume4d, parse_volume4d, parse_volumes
 from .instants import format_duration, format_instant, parse_duration, parse_instant
 from .intersect import (
     Overlap,
@@ -16,6 +16,6 @@ from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
 __all__ = [
     "Circle", "Footprint", "Interval", "LatLng", "Overlap", "Polygon", "Volume4D",
     "dump_volume4d", "footprints_overlap", "format_duration", "format_instant", "overlap_region",
-    "parse_duration", "plan_intersection", "parse_instant", "parse_volume4d", "volume_box", "volumes_intersect",
+    "parse_duration", "plan_intersection", "parse_instant", "parse_volume4d", "parse_volumes", "volume_box", "volumes_intersect",
     "volumes_overlap",
 ]

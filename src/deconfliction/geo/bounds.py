@@ -10,12 +10,13 @@ over-include, never under-include.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .plane import anchor_points, centre_of, densified_ring, unit_vector
-from .volume import Circle, Footprint, Volume4D
+from .volume import Circle, Footprint, Polygon, Volume4D
 
 # The smallest radius of curvature of the WGS84 ellipsoid (meridional, at the equator):
 # a geodesic of length d never turns the direction by more than d / this.
@@ -60,6 +61,10 @@ def _finite(value: float) -> float:
 def volume_box(volume: Volume4D) -> tuple[float, ...]:
     """(x0, x1, y0, y1, z0, z1, alt0, alt1, t0, t1): the box of a volume for a 5-D index."""
     low, high = cap_box(footprint_cap(volume.footprint))
+    return _box(low.tolist(), high.tolist(), volume)
+
+
+def _box(low: Sequence[float], high: Sequence[float], volume: Volume4D) -> tuple[float, ...]:
     return (
         float(low[0]), float(high[0]), float(low[1]), float(high[1]), float(low[2]), float(high[2]),
         _finite(volume.altitude_m.lower), _finite(volume.altitude_m.upper),
@@ -67,4 +72,28 @@ def volume_box(volume: Volume4D) -> tuple[float, ...]:
     )
 
 
-__all__ = ["Cap", "anchor_points", "cap_box", "footprint_cap", "volume_box"]
+def polygon_volume_boxes(volumes: Sequence[Volume4D]) -> list[tuple[float, ...]]:
+    """`volume_box` of each volume of a polygon footprint, with the numpy calls made once for all
+    of them (a request of 100 polygons paid ~20 calls each). The same caps and boxes, but for
+    rounding: a dot product may be summed in another order. Both hold the footprint, by the same
+    margins, which are many orders above rounding (`ANGLE_MARGIN_RAD`, `RELATIVE_MARGIN`)."""
+    if not volumes:
+        return []
+    polygons = [v.footprint for v in volumes]
+    assert all(isinstance(p, Polygon) for p in polygons)
+    rings = [densified_ring(p) for p in polygons]  # type: ignore[arg-type]
+    sizes = np.array([len(lats) for lats, _ in rings])
+    starts = np.cumsum(sizes) - sizes
+    points = unit_vector(np.concatenate([lats for lats, _ in rings]), np.concatenate([lngs for _, lngs in rings]))
+    centres = [centre_of(p) for p in polygons]
+    directions = unit_vector(np.array([c.lat for c in centres]), np.array([c.lng for c in centres]))
+    dots = np.einsum("ij,ij->i", points, np.repeat(directions, sizes, axis=0))
+    angles = np.maximum.reduceat(np.arccos(np.clip(dots, -1.0, 1.0)), starts)
+    angles = np.minimum(angles * (1.0 + RELATIVE_MARGIN) + ANGLE_MARGIN_RAD, math.pi)[:, None]
+    theta = np.arccos(np.clip(directions, -1.0, 1.0))  # as cap_box, for all caps at once
+    highs = np.cos(np.maximum(0.0, theta - angles)).tolist()
+    lows = np.cos(np.minimum(math.pi, theta + angles)).tolist()
+    return [_box(low, high, v) for low, high, v in zip(lows, highs, volumes, strict=True)]
+
+
+__all__ = ["Cap", "anchor_points", "cap_box", "footprint_cap", "polygon_volume_boxes", "volume_box"]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from itertools import chain, repeat
 from operator import itemgetter
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import InvalidInput
 from .instants import format_instant, parse_instant
-from .plane import MAX_RING_POINTS, polygon_problem, polygon_survey
+from .plane import MAX_RING_POINTS, PolygonSurvey, polygon_problem, polygon_survey, polygon_surveys
 from .volume import INF, Circle, Footprint, Interval, LatLng, Polygon, Volume4D, finite_number
 
 FEET_M = 0.3048
@@ -138,7 +139,11 @@ def _vertices(raw: list[Any], field: str) -> tuple[list[LatLng], np.ndarray | No
     return out, None
 
 
-def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool = True) -> Footprint:
+def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool = True,
+                    shape_later: bool = False) -> Footprint:
+    """The footprint of an F3548 volume3d. `check_shape=False`: none of the polygon checks (our own
+    store's volumes); `shape_later`: the vertex count checked, the shape left to the caller
+    (`parse_volumes`, which surveys many polygons at once)."""
     has_polygon = volume3d.get("outline_polygon") is not None
     has_circle = volume3d.get("outline_circle") is not None
     if has_polygon == has_circle:
@@ -165,25 +170,33 @@ def parse_footprint(volume3d: dict[str, Any], field: str, *, check_shape: bool =
         vertices.pop()  # a closed ring is accepted; the closing vertex carries no information
         coords = None if coords is None else coords[:-1]
     polygon = Polygon(tuple(vertices)) if coords is None else Polygon.with_coords(tuple(vertices), coords)
-    problem = _polygon_problem(polygon) if check_shape else None
-    if problem:
-        raise InvalidInput(f"{field}.outline_polygon.vertices", problem)
+    if check_shape and not shape_later:
+        _check_shape(polygon, field)
     return polygon
+
+
+def _check_shape(footprint: Footprint, field: str, survey: PolygonSurvey | None = None) -> None:
+    """Refuse a polygon whose shape is unusable (`_polygon_problem`); `field` names its volume3d."""
+    if isinstance(footprint, Polygon):
+        problem = _polygon_problem(footprint, survey)
+        if problem:
+            raise InvalidInput(f"{field}.outline_polygon.vertices", problem)
 
 
 def _too_many_vertices(count: int) -> str:
     return f"{count:,} vertices is above the maximum of {MAX_POLYGON_VERTICES:,} per polygon"
 
 
-def _polygon_problem(polygon: Polygon) -> str | None:
+def _polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> str | None:
     """Why this polygon is refused, or None: too large to be handled in a local plane at a bounded
-    cost (decided on the vertices alone, before any densification), then its shape."""
+    cost (decided on the vertices alone, before any densification), then its shape. `survey`:
+    the polygon's `polygon_survey`, when the caller made it already (`parse_volumes`)."""
     vertices = polygon.vertices
     if len(vertices) > MAX_POLYGON_VERTICES:
         return _too_many_vertices(len(vertices))
     if len(set(vertices)) < 3:
         return polygon_problem(polygon)  # says why
-    survey = polygon_survey(polygon)
+    survey = survey or polygon_survey(polygon)
     centre, reach, farthest, perimeter = survey.centre, survey.reach_m, survey.farthest, survey.perimeter_m
     if reach > MAX_RADIUS_M:
         return (f"vertex {farthest} is {reach / 1000:,.0f} km from the polygon's centre "
@@ -204,6 +217,42 @@ def parse_volume4d(body: object, field: str = "volume4d", *, check_shape: bool =
     v4 = _mapping(body, field)
     v3 = _mapping(v4.get("volume"), f"{field}.volume")
     footprint = parse_footprint(v3, f"{field}.volume", check_shape=check_shape)
+    return _volume_of(v4, v3, footprint, field)
+
+
+def parse_volumes(bodies: Sequence[object], field: str) -> tuple[Volume4D, ...]:
+    """`parse_volume4d(bodies[i], f"{field}[{i}]")` of each, refusing the same input with the same
+    error, first to last, but with the polygons surveyed together (`plane.polygon_surveys`): a
+    request of 100 polygons of 100 vertices paid a call overhead per polygon several times over
+    its geodesics. First every footprint is read (up to the first that cannot be), then the
+    polygons are surveyed at once, then each volume is finished in order: its polygon's shape,
+    its altitudes, its times; an error met while reading footprints is raised in its turn."""
+    read: list[tuple[dict[str, Any], dict[str, Any], Footprint]] = []
+    unreadable: InvalidInput | None = None
+    for i, body in enumerate(bodies):
+        where = f"{field}[{i}]"
+        try:
+            v4 = _mapping(body, where)
+            v3 = _mapping(v4.get("volume"), f"{where}.volume")
+            read.append((v4, v3, parse_footprint(v3, f"{where}.volume", shape_later=True)))
+        except InvalidInput as error:
+            unreadable = error
+            break
+    polygons = [(k, f) for k, (_, _, f) in enumerate(read)
+                if isinstance(f, Polygon) and MAX_POLYGON_VERTICES >= len(f.vertices) and len(set(f.vertices)) >= 3]
+    surveys = dict(zip((k for k, _ in polygons), polygon_surveys([f for _, f in polygons]), strict=True))
+    volumes = []
+    for k, (v4, v3, footprint) in enumerate(read):
+        where = f"{field}[{k}]"
+        _check_shape(footprint, f"{where}.volume", surveys.get(k))
+        volumes.append(_volume_of(v4, v3, footprint, where))
+    if unreadable is not None:
+        raise unreadable
+    return tuple(volumes)
+
+
+def _volume_of(v4: dict[str, Any], v3: dict[str, Any], footprint: Footprint, field: str) -> Volume4D:
+    """A volume from its footprint, read already, and its altitudes and times."""
     lower = _altitude_m(v3["altitude_lower"], f"{field}.volume.altitude_lower") if v3.get("altitude_lower") is not None else -INF
     upper = _altitude_m(v3["altitude_upper"], f"{field}.volume.altitude_upper") if v3.get("altitude_upper") is not None else INF
     if lower >= upper:

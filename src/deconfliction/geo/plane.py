@@ -33,6 +33,7 @@ before these bounds) are still bounded in cost: max(vertices, 20,000) points, wh
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -296,6 +297,60 @@ def polygon_survey(polygon: Polygon) -> PolygonSurvey:
         # measuring every edge again (a geodesic each: ~7 ms for 10,000)
         densified_ring.cache.put(polygon, _read_only(lats, lngs))
     return PolygonSurvey(centre, float(reach[farthest]), farthest, float(np.sum(edges)), None if densified else xy)
+
+
+def polygon_surveys(polygons: Sequence[Polygon]) -> list[PolygonSurvey]:
+    """`polygon_survey` of each polygon, bit for bit, with what costs a call per polygon made once
+    for all of them: one request may carry 100 polygons of 100 vertices, and each paid ~0.6 ms of
+    numpy and pyproj call overhead on top of ~0.3 ms of geodesics. Every batched step is
+    elementwise (unit vectors, geodesic inverses, plane coordinates); every reduction (the
+    centre's sum, the perimeter, the farthest vertex) still runs on the polygon's own slice, as
+    `polygon_survey` runs it. Fills the same caches: each polygon's centre, its vertex plane, and
+    its ring when no edge needs points. Polygons of at most `_FEW_POINTS` vertices, surveyed with
+    plain floats, go one by one."""
+    surveys: list[PolygonSurvey | None] = [None] * len(polygons)
+    many = [i for i, p in enumerate(polygons) if len(p.vertices) > _FEW_POINTS]
+    for i, polygon in enumerate(polygons):
+        if len(polygon.vertices) <= _FEW_POINTS:
+            surveys[i] = polygon_survey(polygon)
+    if many:
+        coords = [polygons[i].coords for i in many]
+        sizes = [len(c) for c in coords]
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        lats = np.concatenate([c[:, 0] for c in coords])
+        lngs = np.concatenate([c[:, 1] for c in coords])
+        units = unit_vector(lats, lngs)
+        centres = []
+        for k, i in enumerate(many):
+            centre = polygons[i]._centre
+            if centre is None:  # as `_centre_of` for one polygon of more than _FEW_POINTS vertices
+                mean = units[starts[k]:ends[k]].sum(axis=0)
+                norm = float(np.linalg.norm(mean))
+                centre = LatLng(float(coords[k][0, 0]), float(coords[k][0, 1])) if norm < 1e-9 else _from_unit_vector(mean / norm)
+                object.__setattr__(polygons[i], "_centre", centre)
+            centres.append(centre)
+        following = np.arange(len(lats)) + 1  # each vertex's next within its own polygon
+        following[ends - 1] = starts
+        centre_lats = np.repeat([c.lat for c in centres], sizes)
+        centre_lngs = np.repeat([c.lng for c in centres], sizes)
+        # one geodesic call: the centre to each vertex, then each vertex to the next
+        azimuths, _, lengths = WGS84.inv(np.concatenate((centre_lngs, lngs)), np.concatenate((centre_lats, lats)),
+                                         np.concatenate((lngs, lngs[following])), np.concatenate((lats, lats[following])))
+        total = len(lats)
+        reach_all, edges_all = lengths[:total], lengths[total:]
+        xy_all = _plane_xy(azimuths[:total], reach_all)
+        for k, i in enumerate(many):
+            polygon, a, b = polygons[i], starts[k], ends[k]
+            xy, reach, edges = xy_all[a:b], reach_all[a:b], edges_all[a:b]
+            vertex_plane.cache.put(polygon, _read_only(xy, reach))
+            farthest = int(np.argmax(reach))
+            densified = float(np.max(edges)) >= 2 * DENSIFY_STEP_M - 1e-3
+            if not densified:
+                densified_ring.cache.put(polygon, _read_only(coords[k][:, 0], coords[k][:, 1]))
+            surveys[i] = PolygonSurvey(centres[k], float(reach[farthest]), farthest, float(np.sum(edges)),
+                                       None if densified else xy)
+    return [s for s in surveys if s is not None]
 
 
 def polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> str | None:

@@ -161,13 +161,15 @@ def write(connection: Connection, change: Change, versions: Iterable[Declaration
     the ledger records. Default: the change's own puts."""
     _replace(connection, parties, [(p.id,) for p in change.put_parties],
              [{"id": p.id, "name": p.name, "public_key": p.public_key or None} for p in change.put_parties])
+    # Each volumes tuple is written once: a declaration's row, its versions' rows and its own
+    # implicit subscription (whose volumes are the very same tuple) share the text.
     rows, texts = [], {}
     for d in change.put_declarations:
-        texts[id(d)] = text = volumes_json(d.volumes)
+        texts[id(d.volumes)] = text = volumes_json(d.volumes)
         rows.append(_declaration_row(d, text))
     history: dict[tuple[str, int], dict[str, Any]] = {}  # by key, the last put of a version wins
     for d in change.put_declarations if versions is None else versions:
-        text = texts.get(id(d)) or volumes_json(d.volumes)
+        text = texts.get(id(d.volumes)) or volumes_json(d.volumes)
         history[(d.id, d.version)] = {"id": d.id, "version": d.version, "party": d.party, "kind": d.kind.value,
                                       "priority": d.priority, "declared_at_s": d.declared_at_s, "volumes": text,
                                       "state": d.state.value, "ovn": d.ovn}
@@ -177,7 +179,7 @@ def write(connection: Connection, change: Change, versions: Iterable[Declaration
         {"id": s.id, "party": s.party, "version": s.version, "notification_index": s.notification_index,
          "uss_base_url": s.uss_base_url, "notify_for_operational_intents": int(s.notify_for_operational_intents),
          "notify_for_constraints": int(s.notify_for_constraints), "implicit": int(s.implicit),
-         "volumes": volumes_json(s.volumes), "updated_at_s": s.updated_at_s}
+         "volumes": texts.get(id(s.volumes)) or volumes_json(s.volumes), "updated_at_s": s.updated_at_s}
         for s in change.put_subscriptions
     ])
     if change.notified:

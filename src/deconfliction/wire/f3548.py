@@ -18,7 +18,7 @@ from ..engine.f3548.availability import current_availability
 from ..engine.f3548.oir import NewSubscription, PutOirRequest
 from ..engine.f3548.subscriptions import PutSubscriptionRequest
 from ..engine.state import State
-from ..geo import Volume4D, dump_volume4d, parse_volume4d
+from ..geo import Volume4D, dump_volume4d, parse_volume4d, parse_volumes
 from ..model import Declaration, OperationState, SubscriberToNotify, Subscription
 from .limits import (
     MAX_ID_CHARS, MAX_KEY_OVNS, MAX_OVN_CHARS, MAX_TIME_CHARS, MAX_URL_CHARS, MAX_VERTICES_PER_ENTITY, MAX_VOLUMES,
@@ -100,7 +100,7 @@ Ovn = Annotated[str, Field(min_length=1, max_length=MAX_OVN_CHARS)]
 def checked_volumes(models: list[Volume4DModel], field: str) -> tuple[Volume4D, ...]:
     """The volumes of one entity, within the count of vertices F3548 allows over all of them."""
     check_vertex_count(models, field)
-    return tuple(m.to_volume(f"{field}[{i}]") for i, m in enumerate(models))
+    return parse_volumes([m.model_dump(exclude_none=True) for m in models], field)
 
 
 class ImplicitSubscriptionParameters(_Model):

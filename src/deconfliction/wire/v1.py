@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidInput
-from ..geo import Volume4D, parse_instant, parse_volume4d
+from ..geo import Volume4D, parse_instant, parse_volumes
 from ..geo.instants import EARLIEST_S, LATEST_S
 from ..model import DeclarationKind, TrackState
 from .limits import MAX_ID_CHARS, MAX_TIME_CHARS, MAX_URL_CHARS, MAX_VOLUMES, check_vertex_count
@@ -32,7 +32,7 @@ class DeclarationBody(_Model):
 
     def parsed_volumes(self) -> tuple[Volume4D, ...]:
         check_vertex_count(self.volumes, "volumes")
-        return tuple(parse_volume4d(v, f"volumes[{i}]") for i, v in enumerate(self.volumes))
+        return parse_volumes(self.volumes, "volumes")
 
     @property
     def declaration_kind(self) -> DeclarationKind:
