@@ -9,9 +9,9 @@ In: `{"volume": {"outline_polygon": {"vertices": [{"lat", "lng"}, ...]} | "outli
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from itertools import chain, repeat
 from operator import itemgetter
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -196,7 +196,7 @@ def _polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> s
         return _too_many_vertices(len(vertices))
     if len(set(vertices)) < 3:
         return polygon_problem(polygon)  # says why
-    survey = survey or polygon_survey(polygon)
+    survey = survey if survey is not None else polygon_survey(polygon)
     centre, reach, farthest, perimeter = survey.centre, survey.reach_m, survey.farthest, survey.perimeter_m
     if reach > MAX_RADIUS_M:
         return (f"vertex {farthest} is {reach / 1000:,.0f} km from the polygon's centre "

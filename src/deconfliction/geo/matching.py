@@ -147,18 +147,28 @@ _FEW_POINTS = 256
 
 def _turns_one_way_once(points: np.ndarray) -> bool:
     """Whether the ring, its repeated points dropped, turns the same way at every vertex and goes
-    around once: then it is convex and its own hull. A concave ring turns both ways; a star that
-    turns one way goes around twice (4 pi); a spike (an edge doubling back) turns by pi."""
+    around once: then it is convex and its own hull (`_rings_turning_once`)."""
     edges = np.roll(points, -1, axis=0) - points
     edges = edges[np.any(edges != 0.0, axis=1)]  # a repeated point's empty edge turns nothing
-    if len(edges) < 3:
-        return False
-    following = np.roll(edges, -1, axis=0)
-    cross = edges[:, 0] * following[:, 1] - edges[:, 1] * following[:, 0]
-    dot = edges[:, 0] * following[:, 0] + edges[:, 1] * following[:, 1]
-    if not ((cross >= 0.0).all() or (cross <= 0.0).all()) or bool(((cross == 0.0) & (dot < 0.0)).any()):
-        return False
-    return abs(float(np.sum(np.arctan2(cross, dot)))) < 3 * np.pi  # 2 pi once around, 4 pi twice
+    return len(edges) >= 3 and bool(_rings_turning_once(edges, np.array([len(edges)]))[0])
+
+
+def _rings_turning_once(edges: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """For rings given by their edges (each ring's `sizes[k]` >= 3 edges in a row, none empty),
+    whether each turns the same way at every vertex and goes around once. A concave ring turns
+    both ways; a star that turns one way goes around twice (4 pi); a spike (an edge doubling back
+    on itself) turns by pi."""
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    following = np.arange(len(edges)) + 1  # each edge's next within its own ring
+    following[ends - 1] = starts
+    after = edges[following]
+    cross = edges[:, 0] * after[:, 1] - edges[:, 1] * after[:, 0]
+    dot = edges[:, 0] * after[:, 0] + edges[:, 1] * after[:, 1]
+    one_way = (np.minimum.reduceat(cross, starts) >= 0.0) | (np.maximum.reduceat(cross, starts) <= 0.0)
+    spike = np.logical_or.reduceat((cross == 0.0) & (dot < 0.0), starts)
+    once = np.abs(np.add.reduceat(np.arctan2(cross, dot), starts)) < 3 * np.pi  # 2 pi once around, 4 pi twice
+    return one_way & ~spike & once
 
 
 def _first_places(points: np.ndarray, corners_xy: np.ndarray) -> list[int]:
@@ -191,29 +201,25 @@ def _with_nearest(points: np.ndarray, corners_xy: np.ndarray, places: list[int])
 
 def _keep_convex_hulls(polygons: Sequence[Polygon]) -> None:
     """`convex_hull`'s answer for each of these polygons that is convex (itself), found for all of
-    them with one numpy pass rather than ~15 calls each; the others are left to `convex_hull`.
-    The same test as `_turns_one_way_once`, for polygons without a repeated point in a row (those
-    go one by one: dropping their empty edges is per polygon)."""
-    todo = [p for p in polygons if p not in convex_hull.cache]
+    them at once (`_rings_turning_once`) rather than with ~15 numpy calls each; the others, and
+    those with a repeated point in a row (their empty edges are dropped one polygon at a time),
+    are left to `convex_hull`."""
+    todo = [p for p in polygons if p not in convex_hull.cache and len(p.vertices) >= 3]
     if not todo:
         return
     planes = [vertex_plane(p)[0] for p in todo]
     sizes = np.array([len(xy) for xy in planes])
     ends = np.cumsum(sizes)
-    starts = ends - sizes
     points = np.concatenate(planes)
     following = np.arange(len(points)) + 1  # each point's next within its own ring
-    following[ends - 1] = starts
+    following[ends - 1] = ends - sizes
     edges = points[following] - points
-    after = edges[following]  # each edge's next within its own ring
-    cross = edges[:, 0] * after[:, 1] - edges[:, 1] * after[:, 0]
-    dot = edges[:, 0] * after[:, 0] + edges[:, 1] * after[:, 1]
-    empty = np.add.reduceat(np.all(edges == 0.0, axis=1).astype(np.int64), starts) > 0
-    one_way = (np.minimum.reduceat(cross, starts) >= 0.0) | (np.maximum.reduceat(cross, starts) <= 0.0)
-    spike = np.add.reduceat(((cross == 0.0) & (dot < 0.0)).astype(np.int64), starts) > 0
-    once = np.abs(np.add.reduceat(np.arctan2(cross, dot), starts)) < 3 * np.pi
-    convex = one_way & ~spike & once & ~empty & (sizes >= 3)
-    for polygon, is_convex in zip(todo, convex.tolist(), strict=True):
+    whole = ~np.logical_or.reduceat(np.all(edges == 0.0, axis=1), ends - sizes)  # no empty edge
+    if not whole.any():
+        return
+    convex = _rings_turning_once(edges[np.repeat(whole, sizes)], sizes[whole])
+    for polygon, is_convex in zip((p for p, w in zip(todo, whole.tolist(), strict=True) if w), convex.tolist(),
+                                  strict=True):
         if is_convex:
             convex_hull.cache.put(polygon, polygon)
 

@@ -95,10 +95,15 @@ def _centre_of(footprints: tuple[Footprint, ...]) -> LatLng:
     if sum(len(p.vertices) for p in polygons) <= _FEW_POINTS:
         return _centre_of_few([v for p in polygons for v in p.vertices])
     points = np.concatenate([anchor_points(f) for f in footprints])
-    mean = unit_vector(points[:, 0], points[:, 1]).sum(axis=0)
+    return _mean_direction(unit_vector(points[:, 0], points[:, 1]), points[0])
+
+
+def _mean_direction(units: np.ndarray, first: np.ndarray) -> LatLng:
+    """The direction of the sum of these unit vectors, or `first` (lat, lng) when they cancel out."""
+    mean = units.sum(axis=0)
     norm = float(np.linalg.norm(mean))
     if norm < 1e-9:
-        return LatLng(float(points[0, 0]), float(points[0, 1]))
+        return LatLng(float(first[0]), float(first[1]))
     return _from_unit_vector(mean / norm)
 
 
@@ -325,9 +330,7 @@ def polygon_surveys(polygons: Sequence[Polygon]) -> list[PolygonSurvey]:
         for k, i in enumerate(many):
             centre = polygons[i]._centre
             if centre is None:  # as `_centre_of` for one polygon of more than _FEW_POINTS vertices
-                mean = units[starts[k]:ends[k]].sum(axis=0)
-                norm = float(np.linalg.norm(mean))
-                centre = LatLng(float(coords[k][0, 0]), float(coords[k][0, 1])) if norm < 1e-9 else _from_unit_vector(mean / norm)
+                centre = _mean_direction(units[starts[k]:ends[k]], coords[k][0])
                 object.__setattr__(polygons[i], "_centre", centre)
             centres.append(centre)
         following = np.arange(len(lats)) + 1  # each vertex's next within its own polygon
