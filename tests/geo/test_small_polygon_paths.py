@@ -67,3 +67,18 @@ def test_small_vertex_lists_are_checked_as_large_ones() -> None:
         where = f"volume.outline_polygon.vertices[{i}]" + (f".{field}" if field else "")
         assert refused.value.field == where
         assert reason in str(refused.value)
+
+
+@pytest.mark.parametrize("with_ints", [False, True])
+def test_large_vertex_lists_keep_floats_equal_to_their_array(with_ints: bool) -> None:
+    """Above the small path, vertices are made from the parsed numbers themselves when all are
+    floats, and from the array when some are ints: floats either way, equal to the array."""
+    from deconfliction.geo.f3548 import _vertices
+
+    raw: list[dict[str, object]] = [{"lat": 10.0 + 0.001 * k, "lng": 20.0 + 0.002 * k} for k in range(40)]
+    if with_ints:
+        raw[3] = {"lat": 10, "lng": 21}
+    vertices, coords = _vertices(raw, "v")
+    assert coords is not None and coords.shape == (40, 2)
+    assert all(type(v.lat) is float and type(v.lng) is float for v in vertices)
+    assert [tuple(v) for v in vertices] == [tuple(row) for row in coords.tolist()]
