@@ -74,6 +74,20 @@ def test_numbers_json_refuses_are_refused() -> None:
     for bad in (math.nan, math.inf, -math.inf):
         with pytest.raises(ValueError):
             canonical_json({"v": bad})
+        # beside a None (orjson writes both as null), in a list of numbers, in a list of pairs
+        for payload in ({"ovn": None, "v": bad}, {"ovn": None, "alt": [0.0, bad]},
+                        {"ovn": None, "polygon": [[1.0, 2.0]] * 500 + [[bad, 2.0]]},
+                        {"ovn": None, "deep": {"x": [{"y": (None, bad)}]}}):
+            with pytest.raises(ValueError):
+                canonical_json(payload)
+
+
+def test_a_large_payload_with_nones_is_the_standard_librarys_text() -> None:
+    rng = random.Random(2)
+    polygon = [[rng.uniform(-60, 60), rng.uniform(-180, 180)] for _ in range(10_000)]
+    payload = {"ovn": None, "volumes": [{"polygon": polygon, "alt_m": [0.0, None], "t_s": [None, 1.79e9]}],
+               "pairs": [[0, 1], [2, 3]], "mixed": [[1.5, None], [None]], "flag": True}
+    assert canonical_json(payload) == _stdlib(payload)
 
 
 def test_every_code_point_is_written_as_the_standard_library_writes_it() -> None:
