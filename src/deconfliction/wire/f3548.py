@@ -86,7 +86,15 @@ class Volume4DModel(_Model):
     time_end: TimeModel | None = None
 
     def to_volume(self, field: str) -> Volume4D:
-        return parse_volume4d(self.model_dump(exclude_none=True), field)
+        return parse_volume4d(self.wire(), field)
+
+    def wire(self) -> dict[str, Any]:
+        """The volume as the geometry parser reads it (F3548 JSON), its vertex list the very one
+        received: dumping 10,000 vertex objects again cost ~4 ms, holding the GIL."""
+        wire = self.model_dump(exclude_none=True, exclude={"volume": {"outline_polygon"}})
+        if self.volume.outline_polygon is not None:
+            wire["volume"]["outline_polygon"] = {"vertices": self.volume.outline_polygon.vertices}
+        return wire
 
 
 class QueryParameters(_Model):
@@ -100,7 +108,7 @@ Ovn = Annotated[str, Field(min_length=1, max_length=MAX_OVN_CHARS)]
 def checked_volumes(models: list[Volume4DModel], field: str) -> tuple[Volume4D, ...]:
     """The volumes of one entity, within the count of vertices F3548 allows over all of them."""
     check_vertex_count(models, field)
-    return parse_volumes([m.model_dump(exclude_none=True) for m in models], field)
+    return parse_volumes([m.wire() for m in models], field)
 
 
 class ImplicitSubscriptionParameters(_Model):
