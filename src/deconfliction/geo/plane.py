@@ -279,81 +279,76 @@ def _plane_xy(azimuths: np.ndarray, distances: np.ndarray) -> np.ndarray:
 
 
 def polygon_survey(polygon: Polygon) -> PolygonSurvey:
+    n = len(polygon.vertices)
+    if n > _FEW_POINTS:
+        return _surveys_of_many([polygon])[0]
     centre = centre_of(polygon)
     lats, lngs = polygon.coords[:, 0], polygon.coords[:, 1]
-    n = len(lats)
-    if n > _FEW_POINTS:  # the projection is kept for the convex hull
-        xy, reach = vertex_plane(polygon)
-        _, _, edges = WGS84.inv(lngs, lats, _next(lngs), _next(lats))
-    else:  # one geodesic call for both: centre -> each vertex, each vertex -> the next
-        azimuths, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
-                                         np.concatenate((np.full(n, centre.lat), lats)),
-                                         np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
-        reach, edges = lengths[:n], lengths[n:]
-        xy = _plane_xy(azimuths[:n], reach)
-        # exactly what `vertex_plane` computes (Geod.inv is elementwise): the convex hull reads it
-        vertex_plane.cache.put(polygon, _read_only(xy, reach))
-    farthest = int(np.argmax(reach))
-    # as `_densified_ring` decides (it measures each edge from its lower end: the same length
-    # within nanometres, far inside this millimetre)
-    densified = n >= 2 and float(np.max(edges)) >= 2 * DENSIFY_STEP_M - 1e-3
-    if not densified and n > _FEW_POINTS:
-        # no edge needs points: the ring is the vertices, as `densified_ring` would find after
-        # measuring every edge again (a geodesic each: ~7 ms for 10,000)
-        densified_ring.cache.put(polygon, _read_only(lats, lngs))
-    return PolygonSurvey(centre, float(reach[farthest]), farthest, float(np.sum(edges)), None if densified else xy)
+    # one geodesic call for both: centre -> each vertex, each vertex -> the next
+    azimuths, _, lengths = WGS84.inv(np.concatenate((np.full(n, centre.lng), lngs)),
+                                     np.concatenate((np.full(n, centre.lat), lats)),
+                                     np.concatenate((lngs, _next(lngs))), np.concatenate((lats, _next(lats))))
+    return _surveyed(polygon, centre, _plane_xy(azimuths[:n], lengths[:n]), lengths[:n], lengths[n:])
 
 
 def polygon_surveys(polygons: Sequence[Polygon]) -> list[PolygonSurvey]:
-    """`polygon_survey` of each polygon, bit for bit, with what costs a call per polygon made once
-    for all of them: one request may carry 100 polygons of 100 vertices, and each paid ~0.6 ms of
-    numpy and pyproj call overhead on top of ~0.3 ms of geodesics. Every batched step is
-    elementwise (unit vectors, geodesic inverses, plane coordinates); every reduction (the
-    centre's sum, the perimeter, the farthest vertex) still runs on the polygon's own slice, as
-    `polygon_survey` runs it. Fills the same caches: each polygon's centre, its vertex plane, and
-    its ring when no edge needs points. Polygons of at most `_FEW_POINTS` vertices, surveyed with
-    plain floats, go one by one."""
-    surveys: list[PolygonSurvey | None] = [None] * len(polygons)
+    """`polygon_survey` of each polygon, with what costs a call per polygon made once for all of
+    them (`_surveys_of_many`): one request may carry 100 polygons of 100 vertices, and each paid
+    ~0.6 ms of numpy and pyproj call overhead on top of ~0.3 ms of geodesics. Polygons of at most
+    `_FEW_POINTS` vertices, surveyed with plain floats, go one by one."""
     many = [i for i, p in enumerate(polygons) if len(p.vertices) > _FEW_POINTS]
-    for i, polygon in enumerate(polygons):
-        if len(polygon.vertices) <= _FEW_POINTS:
-            surveys[i] = polygon_survey(polygon)
-    if many:
-        coords = [polygons[i].coords for i in many]
-        sizes = [len(c) for c in coords]
-        ends = np.cumsum(sizes)
-        starts = ends - sizes
-        lats = np.concatenate([c[:, 0] for c in coords])
-        lngs = np.concatenate([c[:, 1] for c in coords])
-        units = unit_vector(lats, lngs)
-        centres = []
-        for k, i in enumerate(many):
-            centre = polygons[i]._centre
-            if centre is None:  # as `_centre_of` for one polygon of more than _FEW_POINTS vertices
-                centre = _mean_direction(units[starts[k]:ends[k]], coords[k][0])
-                object.__setattr__(polygons[i], "_centre", centre)
-            centres.append(centre)
-        following = np.arange(len(lats)) + 1  # each vertex's next within its own polygon
-        following[ends - 1] = starts
-        centre_lats = np.repeat([c.lat for c in centres], sizes)
-        centre_lngs = np.repeat([c.lng for c in centres], sizes)
-        # one geodesic call: the centre to each vertex, then each vertex to the next
-        azimuths, _, lengths = WGS84.inv(np.concatenate((centre_lngs, lngs)), np.concatenate((centre_lats, lats)),
-                                         np.concatenate((lngs, lngs[following])), np.concatenate((lats, lats[following])))
-        total = len(lats)
-        reach_all, edges_all = lengths[:total], lengths[total:]
-        xy_all = _plane_xy(azimuths[:total], reach_all)
-        for k, i in enumerate(many):
-            polygon, a, b = polygons[i], starts[k], ends[k]
-            xy, reach, edges = xy_all[a:b], reach_all[a:b], edges_all[a:b]
-            vertex_plane.cache.put(polygon, _read_only(xy, reach))
-            farthest = int(np.argmax(reach))
-            densified = float(np.max(edges)) >= 2 * DENSIFY_STEP_M - 1e-3
-            if not densified:
-                densified_ring.cache.put(polygon, _read_only(coords[k][:, 0], coords[k][:, 1]))
-            surveys[i] = PolygonSurvey(centres[k], float(reach[farthest]), farthest, float(np.sum(edges)),
-                                       None if densified else xy)
-    return [s for s in surveys if s is not None]
+    surveyed = dict(zip(many, _surveys_of_many([polygons[i] for i in many]), strict=True))
+    return [surveyed[i] if i in surveyed else polygon_survey(p) for i, p in enumerate(polygons)]
+
+
+def _surveys_of_many(polygons: Sequence[Polygon]) -> list[PolygonSurvey]:
+    """The surveys of polygons of more than `_FEW_POINTS` vertices. Every batched step is
+    elementwise (unit vectors, geodesic inverses, plane coordinates), and every reduction (the
+    centre's sum, the perimeter, the farthest vertex) runs on the polygon's own slice, so a
+    polygon's survey is the same bit for bit alone or among others."""
+    if not polygons:
+        return []
+    coords = [p.coords for p in polygons]
+    sizes = [len(c) for c in coords]
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    lats = np.concatenate([c[:, 0] for c in coords])
+    lngs = np.concatenate([c[:, 1] for c in coords])
+    units = unit_vector(lats, lngs)
+    centres = []
+    for k, polygon in enumerate(polygons):
+        centre = polygon._centre
+        if centre is None:  # as `_centre_of` for one polygon of more than _FEW_POINTS vertices
+            centre = _mean_direction(units[starts[k]:ends[k]], coords[k][0])
+            object.__setattr__(polygon, "_centre", centre)
+        centres.append(centre)
+    following = np.arange(len(lats)) + 1  # each vertex's next within its own polygon
+    following[ends - 1] = starts
+    # one geodesic call: the centre to each vertex, then each vertex to the next
+    azimuths, _, lengths = WGS84.inv(
+        np.concatenate((np.repeat([c.lng for c in centres], sizes), lngs)),
+        np.concatenate((np.repeat([c.lat for c in centres], sizes), lats)),
+        np.concatenate((lngs, lngs[following])), np.concatenate((lats, lats[following])))
+    total = len(lats)
+    reach, edges = lengths[:total], lengths[total:]
+    xy = _plane_xy(azimuths[:total], reach)
+    return [_surveyed(p, centres[k], xy[a:b], reach[a:b], edges[a:b])
+            for k, (p, a, b) in enumerate(zip(polygons, starts, ends, strict=True))]
+
+
+def _surveyed(polygon: Polygon, centre: LatLng, xy: np.ndarray, reach: np.ndarray, edges: np.ndarray) -> PolygonSurvey:
+    """The survey from the vertices in the plane at `centre` (`xy`, their distances `reach`) and
+    the edges' lengths; keeps what the convex hull and the densified ring will ask for."""
+    vertex_plane.cache.put(polygon, _read_only(xy, reach))  # exactly `vertex_plane`'s (Geod.inv is elementwise)
+    farthest = int(np.argmax(reach))
+    # as `_densified_ring` decides (it measures each edge from its lower end: the same length
+    # within nanometres, far inside this millimetre)
+    densified = len(edges) >= 2 and float(np.max(edges)) >= 2 * DENSIFY_STEP_M - 1e-3
+    if not densified and len(edges) > _FEW_POINTS:
+        # no edge needs points: the ring is the vertices, as `densified_ring` would find after
+        # measuring every edge again (a geodesic each: ~7 ms for 10,000)
+        densified_ring.cache.put(polygon, _read_only(polygon.coords[:, 0], polygon.coords[:, 1]))
+    return PolygonSurvey(centre, float(reach[farthest]), farthest, float(np.sum(edges)), None if densified else xy)
 
 
 def polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> str | None:
