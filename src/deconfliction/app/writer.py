@@ -37,7 +37,7 @@ from ..clock import Clock
 from ..engine.f3548 import Outcome
 from ..engine.state import Change, State, net_change
 from ..geo import Volume4D
-from ..geo.index import box_of
+from ..geo.index import boxes_meet
 from ..store import Database, repo
 
 T = TypeVar("T")
@@ -108,7 +108,7 @@ class Writer:
             return
         with self._lock:
             uncommitted = [*self._in_flight, *self._pending]
-        if any(p.reach is None or _boxes_meet(p.reach, volumes) for p in uncommitted):
+        if any(p.reach is None or boxes_meet(p.reach, volumes) for p in uncommitted):
             await self.settled()
 
     def _decide(self, decide: Callable[[State, float], Outcome[T]]) -> tuple[Outcome[T], float, tuple[Volume4D, ...] | None]:
@@ -241,14 +241,3 @@ def _reach(state: State, change: Change) -> tuple[Volume4D, ...] | None:
         if old is not None:
             volumes += old.volumes
     return tuple(volumes)
-
-
-def _boxes_meet(a: Sequence[Volume4D], b: Sequence[Volume4D]) -> bool:
-    """Whether any volume's index box (conservative: geo.bounds) meets any of the other's."""
-    boxes_b = [box_of(v) for v in b]
-    for volume in a:
-        box = box_of(volume)
-        for other in boxes_b:
-            if all(box[i] <= other[i + 1] and other[i] <= box[i + 1] for i in range(0, 10, 2)):
-                return True
-    return False

@@ -48,9 +48,14 @@ def footprint_cap(footprint: Footprint) -> Cap:
 
 def cap_box(cap: Cap) -> tuple[np.ndarray, np.ndarray]:
     """(low, high) corners of the axis-aligned box around a cap, in unit-vector space."""
-    theta = np.arccos(np.clip(cap.direction, -1.0, 1.0))  # angle to each axis
-    high = np.cos(np.maximum(0.0, theta - cap.angle_rad))
-    low = np.cos(np.minimum(math.pi, theta + cap.angle_rad))
+    return _cap_corners(cap.direction, cap.angle_rad)
+
+
+def _cap_corners(directions: np.ndarray, angles: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """`cap_box` of one cap ((3,), a float) or of m caps at once ((m, 3), (m, 1))."""
+    theta = np.arccos(np.clip(directions, -1.0, 1.0))  # angle to each axis
+    high = np.cos(np.maximum(0.0, theta - angles))
+    low = np.cos(np.minimum(math.pi, theta + angles))
     return low, high
 
 
@@ -80,7 +85,8 @@ def polygon_volume_boxes(volumes: Sequence[Volume4D]) -> list[tuple[float, ...]]
     if not volumes:
         return []
     polygons = [v.footprint for v in volumes]
-    assert all(isinstance(p, Polygon) for p in polygons)
+    if not all(isinstance(p, Polygon) for p in polygons):
+        raise TypeError("polygon_volume_boxes takes volumes of polygon footprints")
     rings = [densified_ring(p) for p in polygons]  # type: ignore[arg-type]
     sizes = np.array([len(lats) for lats, _ in rings])
     starts = np.cumsum(sizes) - sizes
@@ -90,10 +96,8 @@ def polygon_volume_boxes(volumes: Sequence[Volume4D]) -> list[tuple[float, ...]]
     dots = np.einsum("ij,ij->i", points, np.repeat(directions, sizes, axis=0))
     angles = np.maximum.reduceat(np.arccos(np.clip(dots, -1.0, 1.0)), starts)
     angles = np.minimum(angles * (1.0 + RELATIVE_MARGIN) + ANGLE_MARGIN_RAD, math.pi)[:, None]
-    theta = np.arccos(np.clip(directions, -1.0, 1.0))  # as cap_box, for all caps at once
-    highs = np.cos(np.maximum(0.0, theta - angles)).tolist()
-    lows = np.cos(np.minimum(math.pi, theta + angles)).tolist()
-    return [_box(low, high, v) for low, high, v in zip(lows, highs, volumes, strict=True)]
+    lows, highs = _cap_corners(directions, angles)
+    return [_box(low, high, v) for low, high, v in zip(lows.tolist(), highs.tolist(), volumes, strict=True)]
 
 
 __all__ = ["Cap", "anchor_points", "cap_box", "footprint_cap", "polygon_volume_boxes", "volume_box"]

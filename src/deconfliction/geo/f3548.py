@@ -194,11 +194,9 @@ def _polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> s
     """Why this polygon is refused, or None: too large to be handled in a local plane at a bounded
     cost (decided on the vertices alone, before any densification), then its shape. `survey`:
     the polygon's `polygon_survey`, when the caller made it already (`parse_volumes`)."""
-    vertices = polygon.vertices
-    if len(vertices) > MAX_POLYGON_VERTICES:
-        return _too_many_vertices(len(vertices))
-    if len(set(vertices)) < 3:
-        return polygon_problem(polygon)  # says why
+    problem = _unsurveyable(polygon)
+    if problem:
+        return problem
     survey = survey if survey is not None else polygon_survey(polygon)
     centre, reach, farthest, perimeter = survey.centre, survey.reach_m, survey.farthest, survey.perimeter_m
     if reach > MAX_RADIUS_M:
@@ -209,6 +207,16 @@ def _polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> s
         return (f"the perimeter of {perimeter / 1000:,.0f} km is above the maximum of "
                 f"{MAX_PERIMETER_M / 1000:,.0f} km")
     return polygon_problem(polygon, survey)
+
+
+def _unsurveyable(polygon: Polygon) -> str | None:
+    """Why a polygon is refused before it is surveyed (too many vertices, fewer than 3 distinct),
+    or None."""
+    if len(polygon.vertices) > MAX_POLYGON_VERTICES:
+        return _too_many_vertices(len(polygon.vertices))
+    if len(set(polygon.vertices)) < 3:
+        return polygon_problem(polygon)  # says why
+    return None
 
 
 def parse_volume4d(body: object, field: str = "volume4d", *, check_shape: bool = True) -> Volume4D:
@@ -241,8 +249,7 @@ def parse_volumes(bodies: Sequence[object], field: str) -> tuple[Volume4D, ...]:
         except InvalidInput as error:
             unreadable = error
             break
-    polygons = [(k, f) for k, (_, _, f) in enumerate(read)
-                if isinstance(f, Polygon) and MAX_POLYGON_VERTICES >= len(f.vertices) and len(set(f.vertices)) >= 3]
+    polygons = [(k, f) for k, (_, _, f) in enumerate(read) if isinstance(f, Polygon) and not _unsurveyable(f)]
     surveys = dict(zip((k for k, _ in polygons), polygon_surveys([f for _, f in polygons]), strict=True))
     volumes = []
     for k, (v4, v3, footprint) in enumerate(read):

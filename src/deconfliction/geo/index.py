@@ -31,6 +31,18 @@ box_of: CachedFunction[[Volume4D], tuple[float, ...]] = bounded_cache("volume_bo
     volume_box)
 
 
+def boxes_meet(a: Iterable[Volume4D], b: Iterable[Volume4D]) -> bool:
+    """Whether any volume of `a` has an index box meeting one of `b`'s (the broad phase's question,
+    asked without an index: conservative, never False for volumes that overlap)."""
+    boxes_b = [box_of(v) for v in b]
+    for volume in a:
+        box = box_of(volume)
+        for other in boxes_b:
+            if all(box[i] <= other[i + 1] and other[i] <= box[i + 1] for i in range(0, 10, 2)):
+                return True
+    return False
+
+
 def _properties() -> rtree_index.Property:
     """Quadratic split with a fill factor of 0.4 rather than libspatialindex's R* at 0.7: the
     store changes with every write, and R*'s forced reinsertion made a delete cost ~1.3 ms and an

@@ -39,6 +39,8 @@ class Overlap:
     area_exact: bool = True
 
 
+_NOT_BUILT = object()  # _PlanPair._intersection before it is asked for
+
 # Two circles' rings cross at most 2 * CIRCLE_SEGMENTS times (_PlanPair.convex): within the limit.
 assert 2 * CIRCLE_SEGMENTS <= MAX_CROSSINGS
 
@@ -55,8 +57,8 @@ class _PlanPair:
     # Both convex (two circles): their boundaries cross at most 2 * min(n, m) times (a segment
     # meets a convex ring at most twice), far below the limit, so there is nothing to count.
     convex: bool = False
-    # `intersection()`'s answer once asked: [] not yet, else [shape or None]
-    _intersection: list[Any] = field(default_factory=list, repr=False, compare=False)
+    # `intersection()`'s answer, kept once asked (None is an answer: too intricate)
+    _intersection: Any = field(default=_NOT_BUILT, repr=False, compare=False)
 
     @staticmethod
     def of(a: Footprint, b: Footprint) -> _PlanPair:
@@ -71,9 +73,9 @@ class _PlanPair:
         cross, n^2 / 16 of them), or a pair GEOS cannot overlay (possible only for polygons
         that never went through the parser; repairing them, `make_valid`, costs as much again).
         Built once per pair: the conflict measures it, the disclosure draws it."""
-        if not self._intersection:
-            self._intersection.append(self._build_intersection())
-        return self._intersection[0]  # type: ignore[no-any-return]
+        if self._intersection is _NOT_BUILT:
+            object.__setattr__(self, "_intersection", self._build_intersection())
+        return self._intersection  # type: ignore[no-any-return]
 
     def _build_intersection(self) -> shapely.Geometry | None:
         if not self.meet:
