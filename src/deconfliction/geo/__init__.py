@@ -16,6 +16,6 @@ from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
 __all__ = [
     "Circle", "Footprint", "Interval", "LatLng", "Overlap", "Polygon", "Volume4D",
     "dump_volume4d", "footprints_overlap", "format_duration", "format_instant", "overlap_region",
-    "parse_duration", "plan_intersection", "parse_instant", "parse_volume4d", "parse_volumes", "volume_box", "volumes_intersect",
-    "volumes_overlap",
+    "parse_duration", "parse_instant", "parse_volume4d", "parse_volumes", "plan_intersection", "volume_box",
+    "volumes_intersect", "volumes_overlap",
 ]

@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 
 from . import Circle, Footprint, LatLng, Polygon, Volume4D, footprints_overlap
+from .bounds import polygon_volume_boxes
 from .cache import (
     HULL_CACHE_BYTES,
     LATLNG_BYTES,
@@ -32,7 +33,6 @@ from .cache import (
     footprint_nbytes,
     geometry_nbytes,
 )
-from .bounds import polygon_volume_boxes
 from .plane import LocalPlane, vertex_plane
 
 GRID_DEG = 0.25

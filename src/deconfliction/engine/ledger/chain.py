@@ -12,8 +12,8 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -92,16 +92,25 @@ def _finite_floats(value: Any) -> bool:
         elif kind is dict:
             todo.extend(item.values())
         elif kind is list or kind is tuple:
-            kinds = set(map(type, item))
-            if kinds <= _NUMBERS:
-                if not all(map(math.isfinite, item)):
-                    return False
-            elif kinds <= _SEQUENCES and set(map(type, flat := list(chain.from_iterable(item)))) <= _NUMBERS:
-                if not all(map(math.isfinite, flat)):
-                    return False
-            else:
+            numbers = _numbers_in(item)
+            if numbers is None:
                 todo.extend(item)
+            elif not all(map(math.isfinite, numbers)):
+                return False
     return True
+
+
+def _numbers_in(items: list[Any] | tuple[Any, ...]) -> list[Any] | tuple[Any, ...] | None:
+    """The numbers of a list of numbers, or of a list of lists of numbers (a polygon's vertices),
+    found by C loops; None for any other list."""
+    kinds = set(map(type, items))
+    if kinds <= _NUMBERS:
+        return items
+    if kinds <= _SEQUENCES:
+        flat = list(chain.from_iterable(items))
+        if set(map(type, flat)) <= _NUMBERS:
+            return flat
+    return None
 
 
 _NUMBERS = frozenset((int, float))
