@@ -205,8 +205,8 @@ async def small_while_heavy(server: live_bench.Server, clients: int, seconds: fl
 
 
 def settle(server: live_bench.Server, most_s: float = 15.0) -> None:
-    """Wait until the server (and its parse worker, importing the package as it starts) is idle,
-    so that no start-up work is counted as a request's."""
+    """Wait until the server is idle (its start-up done), so that no start-up work is counted as a
+    request's."""
     deadline = time.monotonic() + most_s
     before = server.cpu_s()
     while time.monotonic() < deadline:
