@@ -89,10 +89,10 @@ class Cost:
 def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
     """Count the geometry work done inside the block, starting from cold caches."""
     cost = Cost()
-    densify, project = plane._densified_ring, plane.LocalPlane.project
+    ring_along, project = plane._ring_along, plane.LocalPlane.project
 
-    def counted_densify(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
-        lats, lngs = densify(polygon)
+    def counted_ring(*args: Any) -> tuple[np.ndarray, np.ndarray]:  # every ring is built by it
+        lats, lngs = ring_along(*args)
         cost.densified.append(len(lats))
         return lats, lngs
 
@@ -102,7 +102,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
 
     for cache in geo_cache.geometry_caches():
         cache.clear()
-    monkeypatch.setattr(plane, "_densified_ring", counted_densify)
+    monkeypatch.setattr(plane, "_ring_along", counted_ring)
     monkeypatch.setattr(plane.LocalPlane, "project", counted_project)
     yield cost
     monkeypatch.undo()
