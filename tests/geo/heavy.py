@@ -89,7 +89,7 @@ class Cost:
 def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
     """Count the geometry work done inside the block, starting from cold caches."""
     cost = Cost()
-    ring_along, project = plane._ring_along, plane.LocalPlane.project
+    ring_along, project, vertex_plane = plane._ring_along, plane.LocalPlane.project, plane.vertex_plane
 
     def counted_ring(*args: Any) -> tuple[np.ndarray, np.ndarray]:  # every ring is built by it
         lats, lngs = ring_along(*args)
@@ -100,10 +100,17 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cost]:
         cost.projected += len(lats)
         return project(self, lats, lngs)
 
+    def counted_vertex_plane(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:  # projects when not kept
+        if polygon not in vertex_plane.cache:
+            cost.projected += len(polygon.vertices)
+        return vertex_plane(polygon)
+
     for cache in geo_cache.geometry_caches():
         cache.clear()
     monkeypatch.setattr(plane, "_ring_along", counted_ring)
     monkeypatch.setattr(plane.LocalPlane, "project", counted_project)
+    counted_vertex_plane.cache = vertex_plane.cache  # type: ignore[attr-defined]  (the survey puts in it)
+    monkeypatch.setattr(plane, "vertex_plane", counted_vertex_plane)
     yield cost
     monkeypatch.undo()
 

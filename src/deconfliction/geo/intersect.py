@@ -62,7 +62,7 @@ class _PlanPair:
 
     @staticmethod
     def of(a: Footprint, b: Footprint) -> _PlanPair:
-        plane = LocalPlane(centre_of(a, b))
+        plane = LocalPlane(_pair_centre(a, b))
         shape_a, shape_b = plane.shape(a), plane.shape(b)
         meet = not _far_apart(a, b, shape_a, shape_b) and interiors_meet(shape_a, shape_b)
         return _PlanPair(plane, shape_a, shape_b, meet, isinstance(a, Circle) and isinstance(b, Circle))
@@ -94,6 +94,20 @@ class _PlanPair:
         positive, as everywhere on the ellipsoid), so this bounds the area on the ellipsoid, and it
         costs O(n) where measuring on the ellipsoid costs a geodesic per point."""
         return min(float(self.a.area), float(self.b.area))
+
+
+def _pair_centre(a: Footprint, b: Footprint) -> LatLng:
+    """Where the pair's plane is centred: at a circle's centre (`centre_of`: a circle is exactly
+    round there), else at the own centre of the polygon with more vertices, where they are
+    projected already (`plane.vertex_plane`, kept by the parse's survey): a small footprint
+    against a stored 10,000-vertex one then projects only its own few. The same for both orders
+    (a tie goes to the greater centre). Each polygon reaches at most 2,000 km from its centre, so
+    two that overlap lie within 4,000 km of it, inside the plane's 5,000 km (plane.py); farther
+    pairs are first checked for being far apart (`_far_apart`)."""
+    if not isinstance(a, Polygon) or not isinstance(b, Polygon):
+        return centre_of(a, b)
+    own_a, own_b = centre_of(a), centre_of(b)
+    return own_a if (len(a.vertices), own_a) >= (len(b.vertices), own_b) else own_b
 
 
 def _pair_nbytes(key: tuple[Footprint, Footprint], pair: _PlanPair) -> int:

@@ -153,6 +153,9 @@ class LocalPlane:
         if isinstance(footprint, Circle):
             return self._circle(footprint)
         lats, lngs = densified_ring(footprint)
+        if len(lats) == len(footprint.vertices) and self.centre == centre_of(footprint):
+            xy, _ = vertex_plane(footprint)  # the ring is the vertices, in their own plane: kept
+            return shapely.Polygon(xy)
         xs, ys = self.project(lats, lngs)
         return shapely.Polygon(np.column_stack([xs, ys]))
 

@@ -1,0 +1,54 @@
+"""A pair of polygons is tested in the own plane of the one with more vertices, where the parse's
+survey projected it already: a small footprint against a stored 10,000-vertex one projects only
+its own vertices, in either order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deconfliction.geo import Circle, LatLng, Polygon, footprints_overlap, intersect, parse_volume4d, plane
+from deconfliction.geo import cache as geo_cache
+
+from .heavy import regular, wire
+
+
+def _cold() -> None:
+    for cache in geo_cache.geometry_caches():
+        cache.clear()
+
+
+def _projected(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    counts: list[int] = []
+    project = plane.LocalPlane.project
+
+    def counted(self: plane.LocalPlane, lats: np.ndarray, lngs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        counts.append(len(lats))
+        return project(self, lats, lngs)
+    monkeypatch.setattr(plane.LocalPlane, "project", counted)
+    return counts
+
+
+@pytest.mark.parametrize("order", ["small first", "large first"])
+def test_a_small_footprint_against_a_parsed_large_one_projects_only_its_own(monkeypatch, order) -> None:
+    _cold()
+    large = parse_volume4d(wire(regular(10_000, 25_000.0))).footprint  # surveyed: its own plane kept
+    small = parse_volume4d(wire(regular(4, 500.0, (37.1, -80.0)))).footprint
+    counts = _projected(monkeypatch)
+    pair = (small, large) if order == "small first" else (large, small)
+    assert footprints_overlap(*pair)
+    assert counts == [4]
+    assert intersect._plan_pair(*pair).plane.centre == plane.centre_of(large)
+
+
+def test_both_orders_share_one_plane_and_one_answer() -> None:
+    _cold()
+    a = Polygon(tuple(LatLng(*p) for p in regular(50, 3_000.0, (10.0, 10.0))))
+    b = Polygon(tuple(LatLng(*p) for p in regular(50, 3_000.0, (10.04, 10.0))))  # as many vertices: a tie
+    ab, ba = intersect._PlanPair.of(a, b), intersect._PlanPair.of(b, a)
+    assert ab.plane == ba.plane
+    assert ab.meet == ba.meet is True
+    assert np.array_equal(np.asarray(ab.a.exterior.coords), np.asarray(ba.b.exterior.coords))
+    # with a circle, the plane stays at the circle's centre, where it is exactly round
+    circle = Circle(LatLng(10.02, 10.0), 1_000.0)
+    assert intersect._PlanPair.of(a, circle).plane.centre == circle.center
