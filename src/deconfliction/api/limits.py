@@ -52,7 +52,10 @@ _CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
 # Outside strings, what may be a number beyond int64 (19+ digits), one that overflows a double
 # (a 3-digit exponent), or a non-finite constant the standard parser accepts (NaN, Infinity).
-_SUSPECTS = (b"0" * 19, b"e000", b"e+000", b"e-000", b"NaN", b"Infinity")
+_SUSPECTS = (b"0" * 19, b"NaN", b"Infinity")
+# Searched only when there is an `e` at all: each search costs ~0.8 ms on a 540 kB body of numbers
+# (the pattern ends in the text's most common byte), and coordinates are rarely written with one.
+_EXPONENT_SUSPECTS = (b"e000", b"e+000", b"e-000")
 
 
 def outside_strings(body: bytes) -> bytes:
@@ -79,7 +82,8 @@ def out_of_range_number(body: bytes, outside: bytes) -> tuple[str, str] | None:
     `outside_strings(body)`) that is an integer beyond 64 bits or not a finite double, or None
     (also for text that is not JSON: the parser will say so). For bodies not nested too deep."""
     digits = outside.translate(_DIGITS_AS_ZERO)
-    if not any(suspect in digits for suspect in _SUSPECTS):
+    if not any(suspect in digits for suspect in _SUSPECTS) and (
+            b"e" not in digits or not any(suspect in digits for suspect in _EXPONENT_SUSPECTS)):
         return None
     try:  # the standard parser: orjson reads 2**64 as a float, hiding the integer that is too large
         document = json.loads(body)
