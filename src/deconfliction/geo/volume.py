@@ -128,6 +128,17 @@ class Volume4D:
     footprint: Footprint
     altitude_m: Interval = field(default_factory=Interval)
     time_s: Interval = field(default_factory=Interval)
+    # Hashed once, when first asked (many volumes are made and never hashed: shifted for advice,
+    # read back): the geometry caches are keyed by volumes, and a write of 100 volumes hashed each
+    # ~15 times (a lookup and its move to the end hash twice), three Python calls every time.
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __hash__(self) -> int:
+        hashed = self._hash
+        if hashed == 0:  # not yet (or a hash of 0, computed again each time: harmless)
+            hashed = hash((self.footprint, self.altitude_m, self.time_s))
+            object.__setattr__(self, "_hash", hashed)
+        return hashed
 
     def shifted(self, *, dt_s: float = 0.0, dalt_m: float = 0.0) -> Volume4D:
         return Volume4D(
