@@ -37,7 +37,7 @@ HEAVY_VERTICES = 200
 
 async def off_loop_if_heavy(parse: Callable[[], T], vertices: int, *, query: bool = False) -> T:
     """Run a parse (validation, projection, densification) off the event loop when it is heavy,
-    and there also prepare what the decision will look up (hulls, index boxes, areas:
+    and there also prepare what the decision will look up (hulls, index boxes, area bounds:
     geo.matching.prepare; a `query`'s area is matched exactly, so it needs no hull)."""
     if vertices <= HEAVY_VERTICES:
         return parse()

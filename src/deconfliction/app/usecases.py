@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine.f3548 import Outcome, Tokens
-from ..engine.f3548.common import footprint_area_m2, notify, subscription_writes
+from ..engine.f3548.common import area_above, notify, subscription_writes
 from ..engine.hotline import (
     acknowledge as acknowledge_notice,
 )
@@ -246,8 +246,8 @@ def _check_volumes(kind: DeclarationKind, volumes: tuple[Volume4D, ...], rules: 
             if rules.max_duration_s is not None and v.time_s.length > rules.max_duration_s:
                 raise InvalidInput(f"volumes[{i}].time_end", f"a volume may last at most {rules.max_duration_s / 3600:g} h")
         if rules.max_area_m2 is not None:
-            area = footprint_area_m2(v)
-            if area > rules.max_area_m2:
+            area = area_above(v, rules.max_area_m2)
+            if area is not None:
                 raise InvalidInput(f"volumes[{i}].volume", f"area {area / 1e6:.0f} km^2 exceeds the limit of "
                                                            f"{rules.max_area_m2 / 1e6:.0f} km^2")
 

@@ -265,8 +265,8 @@ def prepare(volumes: Sequence[Volume4D], *, hulls: bool = True) -> None:
     """Compute now what deciding on these volumes will look up: each one's index box and its
     convex hull with the hull's box. The routes call this where they parse a heavy body, off the
     event loop, so that the serialized decision finds them in the caches (a 10,000-vertex hull
-    costs tens of milliseconds, which every other writer would otherwise wait for) and a
-    polygon's area on the ellipsoid."""
+    costs tens of milliseconds, which every other writer would otherwise wait for) and the bound
+    of a polygon's area that the area limits ask for (`Polygon.area_bound_m2`)."""
     from .index import box_of  # index sits beside matching; imported here to keep geo's init order
 
     polygons = [v for v in volumes if isinstance(v.footprint, Polygon) and v not in box_of.cache]
@@ -279,4 +279,4 @@ def prepare(volumes: Sequence[Volume4D], *, hulls: bool = True) -> None:
         if hulls:  # a query matches exactly: only what is stored is told by hulls
             box_of(hulled(volume))
         if isinstance(volume.footprint, Polygon):
-            volume.footprint.area_m2  # noqa: B018  (computed once, kept on the polygon for the area limit)
+            volume.footprint.area_bound_m2  # noqa: B018  (computed once, kept on the polygon for the area limit)
