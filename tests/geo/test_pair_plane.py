@@ -52,3 +52,20 @@ def test_both_orders_share_one_plane_and_one_answer() -> None:
     # with a circle, the plane stays at the circle's centre, where it is exactly round
     circle = Circle(LatLng(10.02, 10.0), 1_000.0)
     assert intersect._PlanPair.of(a, circle).plane.centre == circle.center
+
+
+def test_the_other_order_reuses_the_projection_and_builds_its_own_intersection(monkeypatch) -> None:
+    """Each party is shown the region from its own side: the pair in the other order projects
+    nothing again, and its region is the same area, its ring starting in the other footprint."""
+    a = Polygon(tuple(LatLng(*p) for p in regular(60, 3_000.0, (10.0, 10.0))))
+    b = Polygon(tuple(LatLng(*p) for p in regular(40, 3_000.0, (10.03, 10.0))))
+    _cold()
+    counts = _projected(monkeypatch)
+    ab = intersect.plan_intersection(a, b)
+    projected_once = sum(counts)
+    ba = intersect.plan_intersection(b, a)
+    assert sum(counts) == projected_once == 40  # b once (a, with more vertices, in its own plane)
+    assert ab is not None and ba is not None and len(ab) == len(ba) == 1
+    area_ab = intersect.plan_overlap_area_m2(a, b)
+    assert area_ab == pytest.approx(intersect.plan_overlap_area_m2(b, a), rel=1e-9) and area_ab > 1e6
+    assert intersect._plan_pair(b, a).a is intersect._plan_pair(a, b).b

@@ -62,7 +62,13 @@ class _PlanPair:
 
     @staticmethod
     def of(a: Footprint, b: Footprint) -> _PlanPair:
-        plane = LocalPlane(_pair_centre(a, b))
+        centre = _pair_centre(a, b)
+        found, other_order = _plan_pair.cache.lookup((b, a))
+        if found and other_order is not None and other_order.plane.centre == centre:
+            # the same plane either way (two polygons): the other order's shapes, and whether they
+            # meet; the intersection is built in this order (its ring starts in `a`)
+            return _PlanPair(other_order.plane, other_order.b, other_order.a, other_order.meet, other_order.convex)
+        plane = LocalPlane(centre)
         shape_a, shape_b = plane.shape(a), plane.shape(b)
         meet = not _far_apart(a, b, shape_a, shape_b) and interiors_meet(shape_a, shape_b)
         return _PlanPair(plane, shape_a, shape_b, meet, isinstance(a, Circle) and isinstance(b, Circle))
@@ -121,8 +127,9 @@ def _pair_nbytes(key: tuple[Footprint, Footprint], pair: _PlanPair) -> int:
 
 # One write asks of one pair of footprints up to four times (its conflict's area, the region each
 # party is shown, the advice's delay and altitude): each a projection of both and an exact predicate,
-# ~100 ms for two crossing 10,000-vertex combs. Keyed by the ordered pair (the plane is centred on
-# both, the intersection's ring starts in `a`): `footprints_overlap` also reads the other order.
+# ~100 ms for two crossing 10,000-vertex combs. Keyed by the ordered pair (the intersection's ring
+# starts in `a`); a pair made in the other order takes that order's plane, shapes and answer
+# (`_PlanPair.of`), and `footprints_overlap` reads either.
 _plan_pair = bounded_cache("intersect.plan_pair", PAIR_CACHE_BYTES, _pair_nbytes)(_PlanPair.of)
 
 
