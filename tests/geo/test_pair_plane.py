@@ -69,3 +69,27 @@ def test_the_other_order_reuses_the_projection_and_builds_its_own_intersection(m
     area_ab = intersect.plan_overlap_area_m2(a, b)
     assert area_ab == pytest.approx(intersect.plan_overlap_area_m2(b, a), rel=1e-9) and area_ab > 1e6
     assert intersect._plan_pair(b, a).a is intersect._plan_pair(a, b).b
+
+
+@pytest.mark.parametrize("how", ["crossing", "interleaved", "apart"])
+def test_two_large_shapes_are_matched_by_the_engines_test_alone(monkeypatch, how) -> None:
+    """Above `INNER_MAX_POINTS` neither gets a shrunk copy in the matching's grid plane, so that
+    plane could only tell them far apart: they go to the exact test, projected once, and the
+    decision's next questions about the pair find it kept."""
+    from deconfliction.geo import Volume4D, matching
+
+    from .heavy import comb, comb_length_m
+
+    n = 2 * matching.INNER_MAX_POINTS
+    offset = (0.0, 0.0) if how != "apart" else (0.0, 3 * comb_length_m(n))  # boxes apart in the grid too
+    width = 0.25 if how == "interleaved" else 0.5  # teeth that come down into the other's gaps
+    up = Volume4D(Polygon(tuple(LatLng(*p) for p in comb(n, width=width))))
+    other = Volume4D(Polygon(tuple(LatLng(*p) for p in comb(n, transposed=how == "crossing", turned=how == "interleaved",
+                                                              width=width, offset_m=offset))))
+    small = Volume4D(Polygon(tuple(LatLng(*p) for p in regular(4, 50.0, plane.centre_of(up.footprint)))))
+    _cold()
+    planar = matching._planar.cache
+    found = matching.overlapping(other, [up, small])
+    assert found[0] == footprints_overlap(other.footprint, up.footprint) == (how == "crossing")
+    assert (up.footprint, matching._grid_centre(other.footprint)) not in planar  # never projected there
+    assert intersect._plan_pair.cache.lookup((other.footprint, up.footprint))[0]  # kept for what follows

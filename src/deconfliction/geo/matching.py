@@ -77,6 +77,11 @@ def _planar(footprint: Footprint, centre: LatLng) -> tuple[shapely.Geometry, sha
     return shape, inner
 
 
+def _many_vertices(footprint: Footprint) -> bool:
+    """More vertices than `INNER_MAX_POINTS`: the shape gets no shrunk copy in `_planar`."""
+    return isinstance(footprint, Polygon) and len(footprint.vertices) > INNER_MAX_POINTS
+
+
 def overlapping(query: Volume4D, candidates: Sequence[Volume4D]) -> list[bool]:
     """For each candidate, whether it overlaps `query` in plan, altitude and time."""
     result = [False] * len(candidates)
@@ -88,6 +93,13 @@ def overlapping(query: Volume4D, candidates: Sequence[Volume4D]) -> list[bool]:
             result[i] = footprints_overlap(query.footprint, volume.footprint)  # one geodesic distance
             continue
         batch.append(i)
+    if _many_vertices(query.footprint):
+        # two large shapes (no shrunk copies) could only be told far apart here: the engine's test
+        # costs no more, and what it finds is kept for the decision's next questions about the pair
+        large = [i for i in batch if _many_vertices(candidates[i].footprint)]
+        for i in large:
+            result[i] = footprints_overlap(query.footprint, candidates[i].footprint)
+        batch = [i for i in batch if i not in set(large)]
     if not batch:
         return result  # the projection of the query is only paid for when a plan test is needed
     centre = _grid_centre(query.footprint)
