@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import InvalidInput
 from .instants import format_instant, parse_instant
-from .plane import DENSIFY_STEP_M, MAX_RING_POINTS, PolygonSurvey, polygon_problem, polygon_survey, polygon_surveys
+from .plane import MAX_RING_POINTS, PolygonSurvey, polygon_perimeter_m, polygon_problem, polygon_survey, polygon_surveys
 from .volume import INF, Circle, Footprint, Interval, LatLng, Polygon, Volume4D, finite_number
 
 FEET_M = 0.3048
@@ -50,10 +50,6 @@ MAX_PERIMETER_M = 20_000_000.0
 # F3548 allows 10,000 vertices per intent; one polygon may have as many, no more.
 MAX_POLYGON_VERTICES = 10_000
 assert MAX_POLYGON_VERTICES + MAX_PERIMETER_M / 2_000.0 <= MAX_RING_POINTS
-# A survey that measured no edge (each surely under two densifying steps) gives an upper bound of
-# the perimeter (`PolygonSurvey.perimeter_exact`): below this maximum for any polygon that may be
-# surveyed, so the bound never refuses one that its true perimeter would let through.
-assert MAX_POLYGON_VERTICES * 2 * DENSIFY_STEP_M <= MAX_PERIMETER_M
 
 
 def _mapping(value: object, field: str) -> dict[str, Any]:
@@ -207,6 +203,8 @@ def _polygon_problem(polygon: Polygon, survey: PolygonSurvey | None = None) -> s
         return (f"vertex {farthest} is {reach / 1000:,.0f} km from the polygon's centre "
                 f"({centre.lat:.4f}, {centre.lng:.4f}), above the maximum of {MAX_RADIUS_M / 1000:,.0f} km "
                 "(a footprint must stay well within a hemisphere, as a circle's radius must)")
+    if perimeter > MAX_PERIMETER_M and not survey.perimeter_exact:  # a bound above it: measure
+        perimeter = polygon_perimeter_m(polygon)
     if perimeter > MAX_PERIMETER_M:
         return (f"the perimeter of {perimeter / 1000:,.0f} km is above the maximum of "
                 f"{MAX_PERIMETER_M / 1000:,.0f} km")

@@ -276,9 +276,9 @@ class PolygonSurvey:
     the perimeter (m, along the ellipsoid) and, when no edge is long enough to be densified, the
     vertices in the plane at the centre, as `LocalPlane(centre).shape` would give them.
 
-    `perimeter_exact` is False when no edge was measured, every edge being surely shorter than two
-    densifying steps (`_edge_length_bounds`): `perimeter_m` is then an upper bound, at most 1.0102
-    times the perimeter, and below 2 km a vertex."""
+    `perimeter_exact` is False when no edge was measured, the ring surely gaining no point from its
+    edges' bounds (`_edge_length_bounds`): `perimeter_m` is then an upper bound, at most 1.0102
+    times the perimeter (`polygon_perimeter_m` measures it)."""
 
     centre: LatLng
     reach_m: float
@@ -332,6 +332,12 @@ def polygon_survey(polygon: Polygon) -> PolygonSurvey:
     return PolygonSurvey(centre, float(reach[farthest]), farthest, float(np.sum(edges)), None if densified else xy)
 
 
+def polygon_perimeter_m(polygon: Polygon) -> float:
+    """The perimeter along the ellipsoid (m): a geodesic per edge."""
+    lats, lngs = polygon.coords[:, 0], polygon.coords[:, 1]
+    return float(WGS84.line_length(np.append(lngs, lngs[:1]), np.append(lats, lats[:1])))
+
+
 def polygon_surveys(polygons: Sequence[Polygon]) -> list[PolygonSurvey]:
     """`polygon_survey` of each polygon, with what costs a call per polygon made once for all of
     them (`_surveys_of_many`): one request may carry 100 polygons of 100 vertices, and each paid
@@ -350,9 +356,10 @@ def _surveys_of_many(polygons: Sequence[Polygon]) -> list[PolygonSurvey]:
 
     The edges are measured only in polygons that have one that may be two densifying steps long,
     as `_densified_ring` measures them (from their lower ends), so that the survey knows as it
-    does whether points are added. A polygon whose edges are all shorter (`_edge_length_bounds`)
-    is its own ring: its edges cost no geodesic. A polygon to which no point is added is its own
-    ring too (a comb of 10,000 vertices, teeth 3.8 km long: one geodesic call instead of three)."""
+    does whether points are added. A polygon to which surely no point is added (its edges' bounds,
+    `_edge_length_bounds`, settle it: all shorter than two steps, or a comb of 10,000 vertices with
+    3.8 km teeth) is its own ring, and its edges cost no geodesic; one to which measuring adds none
+    is its own ring too."""
     if not polygons:
         return []
     coords = [p.coords for p in polygons]
@@ -371,8 +378,9 @@ def _surveys_of_many(polygons: Sequence[Polygon]) -> list[PolygonSurvey]:
         centres.append(centre)
     following = np.arange(len(lats)) + 1  # each vertex's next within its own polygon
     following[ends - 1] = starts
-    bounds = _edge_length_bounds(units, units[following])
-    measured = np.flatnonzero(np.maximum.reduceat(bounds, starts) >= _SURELY_UNDENSIFIED_M).tolist()
+    shortest, bounds = _edge_length_bounds(units, units[following])
+    measured = [k for k in np.flatnonzero(np.maximum.reduceat(bounds, starts) >= _SURELY_UNDENSIFIED_M).tolist()
+                if not _surely_adds_no_point(shortest[starts[k]:ends[k]], bounds[starts[k]:ends[k]])]
     bounded_perimeters = np.add.reduceat(bounds, starts)  # (reduced per polygon, as alone)
     edges = {k: _Edges.of(lats[starts[k]:ends[k]], lngs[starts[k]:ends[k]], lats[following[starts[k]:ends[k]]],
                           lngs[following[starts[k]:ends[k]]]) for k in measured}
@@ -408,23 +416,42 @@ def _surveys_of_many(polygons: Sequence[Polygon]) -> list[PolygonSurvey]:
 # An edge surely shorter than this is never densified (`_ring_along`: only edges of two steps are);
 # the millimetre is far above the geodesics' nanometres.
 _SURELY_UNDENSIFIED_M = 2 * DENSIFY_STEP_M - 1e-3
-# The ellipsoid's largest radius of curvature, a^2 / b (at the poles): see `_edge_length_bounds`.
+# The ellipsoid's largest and smallest radii of curvature, a^2 / b (at the poles) and b^2 / a (across
+# the equator): see `_edge_length_bounds`.
 _MAX_CURVATURE_RADIUS_M = WGS84.a**2 / WGS84.b
+_MIN_CURVATURE_RADIUS_M = WGS84.b**2 / WGS84.a
 
 
-def _edge_length_bounds(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Upper bounds of the geodesic lengths between points given by their unit normals (rows of
-    `unit_vector`): the angle between the normals times a^2 / b, plus a margin for rounding.
+def _surely_adds_no_point(shortest: np.ndarray, longest: np.ndarray) -> bool:
+    """Whether `densify_counts` surely adds no point to a ring whose edges' lengths lie between
+    these bounds: it takes the first step at which the points fit, so each step at which even the
+    shortest lengths need more room than there is is surely passed, and at the first that is not,
+    no point is added if even the longest lengths get none. (A comb of 10,000 vertices whose teeth
+    are 3.8 km long: 15,000 points at 1 km do not fit, and at 2 km no edge is two steps long.)"""
+    room = MAX_RING_POINTS - len(longest)
+    for doubling in range(MAX_STEP_DOUBLINGS + 1):
+        step = DENSIFY_STEP_M * 2.0**doubling
+        if int(np.where(shortest >= 2 * step, np.floor(shortest / step), 0.0).sum()) > room:
+            continue  # the exact counts are no fewer: this step surely does not fit
+        return bool(np.all(longest < 2 * step - 1e-3))
+    return True  # no step fits: `densify_counts` adds nothing (a ring above the budget)
 
-    Why it bounds: the Gauss map (a point to its normal, on the unit sphere) stretches every
+
+def _edge_length_bounds(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the geodesic lengths between points given by their unit normals
+    (rows of `unit_vector`): the angle between the normals times b^2 / a and a^2 / b, with a
+    margin for rounding.
+
+    Why they bound: the Gauss map (a point to its normal, on the unit sphere) stretches every
     direction by at least the smallest principal curvature, b / a^2 (at the poles). So the curve on
     the ellipsoid whose normals run along the great circle arc between the two ends' normals is at
     most angle * a^2 / b long, and the geodesic, the shortest curve between them, no longer. It
-    also stretches by at most a / b^2, so the bound exceeds the length by (a / b)^3 - 1 = 1.014 %
-    at most."""
+    stretches by at most the largest, a / b^2, and the geodesic's image joins the two normals, so
+    it is at least `angle` long: the geodesic is at least angle * b^2 / a. The two are
+    (a / b)^3 = 1.014 % apart."""
     chords = np.linalg.norm(ends - starts, axis=1)
     angles = 2.0 * np.arcsin(np.minimum(0.5 * chords, 1.0))
-    return angles * _MAX_CURVATURE_RADIUS_M * (1.0 + 1e-9) + 1e-6
+    return angles * _MIN_CURVATURE_RADIUS_M * (1.0 - 1e-9) - 1e-6, angles * _MAX_CURVATURE_RADIUS_M * (1.0 + 1e-9) + 1e-6
 
 
 def polygon_area_bound_m2(polygon: Polygon) -> float:
