@@ -300,3 +300,27 @@ def test_footprints_far_apart_never_overlap(pair):
     assert not footprints_overlap(a, b)
     assert not footprints_overlap(b, a)
     assert plan_overlap_area_m2(a, b) == 0.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_bulk_query_of_many_volumes_finds_what_one_by_one_finds(seed: int) -> None:
+    """From `index._BULK_QUERY` volumes on, `candidates_any` asks the R-tree once for all."""
+    import random
+
+    from deconfliction.geo import index as index_module
+
+    rng = random.Random(seed)
+
+    def volume() -> Volume4D:
+        centre = LatLng(rng.uniform(30, 31), rng.uniform(30, 31))
+        return Volume4D(Circle(centre, rng.uniform(100, 5_000)), Interval(0, rng.uniform(10, 500)),
+                        Interval(rng.uniform(0, 100), rng.uniform(100, 200)))
+
+    stored: VolumeIndex[str] = VolumeIndex([(f"k{i}", [volume() for _ in range(rng.randint(1, 3))]) for i in range(500)])
+    stored.add("late", [volume()])  # added after the bulk load: found the same way
+    for size in (index_module._BULK_QUERY - 1, index_module._BULK_QUERY, 100):
+        query = [volume() for _ in range(size)]
+        one_by_one: set[str] = set()
+        for v in query:
+            one_by_one |= stored.candidates(v)
+        assert stored.candidates_any(query) == one_by_one and one_by_one

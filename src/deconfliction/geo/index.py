@@ -10,6 +10,7 @@ import sys
 from collections.abc import Hashable, Iterable, Iterator
 from typing import Generic, TypeVar
 
+import numpy as np
 from rtree import index as rtree_index
 
 from .bounds import volume_box
@@ -41,6 +42,11 @@ def boxes_meet(a: Iterable[Volume4D], b: Iterable[Volume4D]) -> bool:
             if all(box[i] <= other[i + 1] and other[i] <= box[i + 1] for i in range(0, 10, 2)):
                 return True
     return False
+
+
+# From this many volumes on, one bulk query of the R-tree (a call costs ~20 us in ctypes): a /v1
+# declaration of 100 volumes made 200 single queries per write.
+_BULK_QUERY = 8
 
 
 def _properties() -> rtree_index.Property:
@@ -105,10 +111,16 @@ class VolumeIndex(Generic[K]):
         return {self._slots[slot][0] for slot in self._tree.intersection(box_of(volume))}
 
     def candidates_any(self, volumes: Iterable[Volume4D]) -> set[K]:
-        found: set[K] = set()
-        for volume in volumes:
-            found |= self.candidates(volume)
-        return found
+        """Keys with a volume whose box meets any of these volumes' boxes."""
+        volumes = tuple(volumes)
+        if len(volumes) < _BULK_QUERY:
+            found: set[K] = set()
+            for volume in volumes:
+                found |= self.candidates(volume)
+            return found
+        boxes = np.array([box_of(v) for v in volumes])  # (xmin, xmax, ymin, ymax, ...) each
+        slots, _ = self._tree.intersection_v(boxes[:, 0::2], boxes[:, 1::2])
+        return {self._slots[slot][0] for slot in slots.tolist()}
 
     def keys(self) -> Iterator[K]:
         return iter(self._by_key)
