@@ -93,3 +93,16 @@ def test_two_large_shapes_are_matched_by_the_engines_test_alone(monkeypatch, how
     assert found[0] == footprints_overlap(other.footprint, up.footprint) == (how == "crossing")
     assert (up.footprint, matching._grid_centre(other.footprint)) not in planar  # never projected there
     assert intersect._plan_pair.cache.lookup((other.footprint, up.footprint))[0]  # kept for what follows
+
+
+def test_a_polygon_reaching_far_from_the_larger_ones_centre_gets_a_plane_between_them() -> None:
+    """The projected edges' curvature bound holds within 5,000 km of the plane's centre: a pair
+    whose smaller polygon reaches beyond `OWN_PLANE_REACH_M` of the larger's centre is centred
+    between them, as before."""
+    _cold()
+    larger = Polygon(tuple(LatLng(*p) for p in regular(100, 50_000.0, (0.0, 0.0))))
+    near = Polygon(tuple(LatLng(*p) for p in regular(10, 1_500_000.0, (0.0, 20.0))))  # 2,226 + 1,500 km
+    far = Polygon(tuple(LatLng(*p) for p in regular(10, 1_500_000.0, (0.0, 25.0))))  # 2,783 + 1,500 km
+    assert intersect._PlanPair.of(near, larger).plane.centre == plane.centre_of(larger)
+    assert intersect._PlanPair.of(far, larger).plane.centre == plane.centre_of(far, larger)
+    assert intersect._PlanPair.of(larger, far).plane.centre == plane.centre_of(larger, far)

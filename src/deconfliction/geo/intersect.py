@@ -18,13 +18,15 @@ from .bounds import footprint_cap
 from .cache import GEOS_COORD_BYTES, GEOS_GEOMETRY_BYTES, PAIR_CACHE_BYTES, bounded_cache, footprint_nbytes, geometry_nbytes
 from .lens import CirclePair
 from .overlay import MAX_CROSSINGS, crossings_at_most, interiors_meet
-from .plane import CIRCLE_SEGMENTS, LocalPlane, centre_of, geodesic_area_m2
+from .plane import CIRCLE_SEGMENTS, WGS84, LocalPlane, centre_of, geodesic_area_m2, vertex_plane
 from .volume import Circle, Footprint, Interval, LatLng, Polygon, Volume4D
 
 # Below this, a plan intersection is rounding noise of the projection, not airspace.
 NOISE_AREA_M2 = 1e-6
 # Beyond this distance from the plane's centre, first make sure the footprints are near at all.
 FAR_FROM_CENTRE_M = 5_000_000.0
+# A pair is tested in the larger polygon's own plane when the other lies within this of its centre.
+OWN_PLANE_REACH_M = 4_000_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +109,19 @@ def _pair_centre(a: Footprint, b: Footprint) -> LatLng:
     round there), else at the own centre of the polygon with more vertices, where they are
     projected already (`plane.vertex_plane`, kept by the parse's survey): a small footprint
     against a stored 10,000-vertex one then projects only its own few. The same for both orders
-    (a tie goes to the greater centre). Each polygon reaches at most 2,000 km from its centre, so
-    two that overlap lie within 4,000 km of it, inside the plane's 5,000 km (plane.py); farther
-    pairs are first checked for being far apart (`_far_apart`)."""
+    (a tie goes to the greater centre). Only when the other polygon lies within `OWN_PLANE_REACH_M`
+    of that centre, as two that overlap do (each reaches at most 2,000 km from its own): the
+    projected edges' curvature bound holds within 5,000 km (plane.py). Else, as for two far apart,
+    the plane is centred between them (`centre_of`)."""
     if not isinstance(a, Polygon) or not isinstance(b, Polygon):
         return centre_of(a, b)
     own_a, own_b = centre_of(a), centre_of(b)
-    return own_a if (len(a.vertices), own_a) >= (len(b.vertices), own_b) else own_b
+    other, own, others = (b, own_a, own_b) if (len(a.vertices), own_a) >= (len(b.vertices), own_b) else (a, own_b, own_a)
+    _, other_reach = vertex_plane(other)  # kept by its survey
+    _, _, apart = WGS84.inv(own.lng, own.lat, others.lng, others.lat)
+    if float(apart) + float(np.max(other_reach)) <= OWN_PLANE_REACH_M:
+        return own
+    return centre_of(a, b)
 
 
 def _pair_nbytes(key: tuple[Footprint, Footprint], pair: _PlanPair) -> int:
