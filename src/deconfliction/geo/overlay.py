@@ -18,6 +18,8 @@ work in 28 s. So:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import shapely
 
@@ -63,19 +65,25 @@ def _surely_cross(a: shapely.Geometry, b: shapely.Geometry) -> bool:
     """Whether a segment of `a`'s rings crosses one of `b`'s at a point inside both, each of the
     four orientations decided beyond its rounding error (so the answer is exact when True; False
     may only mean none was found within `SEARCH_BATCHES` batches of run pairs)."""
+    for batch, (mine, theirs) in enumerate(_run_pairs(a, b, SEARCH_QUERY_RUNS)):
+        if batch >= SEARCH_BATCHES:
+            return False
+        if _any_sure_crossing(mine, theirs):
+            return True
+    return False
+
+
+def _run_pairs(a: shapely.Geometry, b: shapely.Geometry, query_runs: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs of runs (of `a`, of `b`) whose boxes meet, `BATCH_PAIRS` at a time: the runs of `b`
+    meeting `query_runs` runs of `a` at a time are found with an index (by chunks: two combs' runs
+    can all meet each other, (n / 8)^2 pairs)."""
     mine, theirs = runs(a), runs(b)
     mine_boxes, tree = _boxes(mine), shapely.STRtree(_boxes(theirs))
-    batches = 0
-    for first in range(0, len(mine), SEARCH_QUERY_RUNS):
-        left, right = tree.query(mine_boxes[first:first + SEARCH_QUERY_RUNS])
+    for first in range(0, len(mine), query_runs):
+        left, right = tree.query(mine_boxes[first:first + query_runs])
         left += first
         for start in range(0, len(left), BATCH_PAIRS):
-            if _any_sure_crossing(mine[left[start:start + BATCH_PAIRS]], theirs[right[start:start + BATCH_PAIRS]]):
-                return True
-            batches += 1
-            if batches >= SEARCH_BATCHES:
-                return False
-    return False
+            yield mine[left[start:start + BATCH_PAIRS]], theirs[right[start:start + BATCH_PAIRS]]
 
 
 def _any_sure_crossing(p: np.ndarray, q: np.ndarray) -> bool:
@@ -148,15 +156,9 @@ def crossings_at_most(a: shapely.Geometry, b: shapely.Geometry, limit: int = MAX
     segments tested `BATCH_PAIRS` pairs of runs at a time."""
     if shapely.get_num_coordinates(a) * shapely.get_num_coordinates(b) <= limit:
         return True  # fewer segment pairs than the limit: nothing to count
-    mine, theirs = runs(a), runs(b)
-    mine_boxes, tree = _boxes(mine), shapely.STRtree(_boxes(theirs))
     found = 0
-    for first in range(0, len(mine), QUERY_RUNS):
-        # by chunks: two combs' runs can all meet each other, (n / 8)^2 pairs
-        left, right = tree.query(mine_boxes[first:first + QUERY_RUNS])
-        left += first
-        for start in range(0, len(left), BATCH_PAIRS):
-            found += _meetings(mine[left[start:start + BATCH_PAIRS]], theirs[right[start:start + BATCH_PAIRS]])
-            if found > limit:
-                return False
+    for mine, theirs in _run_pairs(a, b, QUERY_RUNS):
+        found += _meetings(mine, theirs)
+        if found > limit:
+            return False
     return True
