@@ -116,11 +116,12 @@ def _pair_centre(a: Footprint, b: Footprint) -> LatLng:
     if not isinstance(a, Polygon) or not isinstance(b, Polygon):
         return centre_of(a, b)
     own_a, own_b = centre_of(a), centre_of(b)
-    other, own, others = (b, own_a, own_b) if (len(a.vertices), own_a) >= (len(b.vertices), own_b) else (a, own_b, own_a)
-    _, other_reach = vertex_plane(other)  # kept by its survey
-    _, _, apart = WGS84.inv(own.lng, own.lat, others.lng, others.lat)
-    if float(apart) + float(np.max(other_reach)) <= OWN_PLANE_REACH_M:
-        return own
+    a_larger = (len(a.vertices), own_a) >= (len(b.vertices), own_b)
+    smaller, larger_centre, smaller_centre = (b, own_a, own_b) if a_larger else (a, own_b, own_a)
+    _, reach = vertex_plane(smaller)  # kept by its survey
+    _, _, apart = WGS84.inv(larger_centre.lng, larger_centre.lat, smaller_centre.lng, smaller_centre.lat)
+    if float(apart) + float(np.max(reach)) <= OWN_PLANE_REACH_M:
+        return larger_centre
     return centre_of(a, b)
 
 

@@ -96,10 +96,10 @@ def overlapping(query: Volume4D, candidates: Sequence[Volume4D]) -> list[bool]:
     if _many_vertices(query.footprint):
         # two large shapes (no shrunk copies) could only be told far apart here: the engine's test
         # costs no more, and what it finds is kept for the decision's next questions about the pair
-        large = [i for i in batch if _many_vertices(candidates[i].footprint)]
-        for i in large:
+        large = {i for i in batch if _many_vertices(candidates[i].footprint)}
+        for i in sorted(large):
             result[i] = footprints_overlap(query.footprint, candidates[i].footprint)
-        batch = [i for i in batch if i not in set(large)]
+        batch = [i for i in batch if i not in large]
     if not batch:
         return result  # the projection of the query is only paid for when a plan test is needed
     centre = _grid_centre(query.footprint)
