@@ -24,6 +24,7 @@ from deconfliction.geo import (
     volumes_intersect,
     volumes_overlap,
 )
+from deconfliction.geo import cache as geo_cache
 from deconfliction.geo.f3548 import MAX_POLYGON_VERTICES
 from deconfliction.geo.plane import LocalPlane
 
@@ -93,14 +94,15 @@ def test_crossing_combs_at_the_largest_size_overlap_without_building_their_inter
 
 def test_every_question_about_one_pair_projects_it_once_and_counts_its_crossings_once(crossing, spy, monkeypatch):
     """A write asks of the pair it conflicts with whether they meet, their area, each party's
-    region and (advice, from either side) whether they meet again: one projection of each ring and
-    one count of the crossings between them serve them all."""
+    region (from each side) and (advice, from either side) whether they meet again: one projection
+    of each ring and one count of the crossings between them serve them all."""
     up, across = crossing
     with counting(monkeypatch) as cost:  # from cold caches
         assert footprints_overlap(up.footprint, across.footprint)
         found = volumes_overlap(up, across)
         assert intersect.plan_intersection(up.footprint, across.footprint) is None  # too intricate
         assert footprints_overlap(across.footprint, up.footprint)  # the other order: the same pair
+        assert intersect.plan_intersection(across.footprint, up.footprint) is None  # the other party's side
         assert found is not None and intersect.plan_overlap_area_m2(up.footprint, across.footprint) == found.area_m2
         projected, rings = cost.projected, sum(cost.densified)
         counted = spy.segment_pairs
@@ -225,3 +227,21 @@ def test_two_circles_are_intersected_without_counting_crossings(monkeypatch: pyt
     a, b = Circle(LatLng(37.0, -80.0), 100.0), Circle(LatLng(37.0, -80.0), 60.0)
     area, exact = intersect._area(intersect._PlanPair.of(a, b))
     assert exact and math.isclose(area, math.pi * 60.0 ** 2, rel_tol=0.01)
+
+
+def test_each_partys_side_of_a_crossing_pair_counts_the_crossings_once(crossing, monkeypatch):
+    """The region shown to each party is built from its own side (the pair in the other order),
+    which takes the first order's count of crossings: too intricate both ways, counted once."""
+    up, across = crossing
+    counts: list[int] = []
+    count = intersect.crossings_at_most
+
+    def counted(a, b, *args):  # type: ignore[no-untyped-def]
+        counts.append(1)
+        return count(a, b, *args)
+    for cache in geo_cache.geometry_caches():
+        cache.clear()
+    monkeypatch.setattr(intersect, "crossings_at_most", counted)
+    assert intersect.plan_intersection(up.footprint, across.footprint) is None
+    assert intersect.plan_intersection(across.footprint, up.footprint) is None
+    assert counts == [1]

@@ -61,15 +61,18 @@ class _PlanPair:
     convex: bool = False
     # `intersection()`'s answer, kept once asked (None is an answer: too intricate)
     _intersection: Any = field(default=_NOT_BUILT, repr=False, compare=False)
+    # whether the boundaries cross at most `MAX_CROSSINGS` times, once counted (the same either order)
+    _crossings_within: Any = field(default=_NOT_BUILT, repr=False, compare=False)
 
     @staticmethod
     def of(a: Footprint, b: Footprint) -> _PlanPair:
         centre = _pair_centre(a, b)
         found, other_order = _plan_pair.cache.lookup((b, a))
         if found and other_order is not None and other_order.plane.centre == centre:
-            # the same plane either way (two polygons): the other order's shapes, and whether they
-            # meet; the intersection is built in this order (its ring starts in `a`)
-            return _PlanPair(other_order.plane, other_order.b, other_order.a, other_order.meet, other_order.convex)
+            # the same plane either way (two polygons): the other order's shapes, whether they meet
+            # and their crossings' count; the intersection is built in this order (its ring starts in `a`)
+            return _PlanPair(other_order.plane, other_order.b, other_order.a, other_order.meet, other_order.convex,
+                             _crossings_within=other_order._crossings_within)
         plane = LocalPlane(centre)
         shape_a, shape_b = plane.shape(a), plane.shape(b)
         meet = not _far_apart(a, b, shape_a, shape_b) and interiors_meet(shape_a, shape_b)
@@ -88,8 +91,11 @@ class _PlanPair:
     def _build_intersection(self) -> shapely.Geometry | None:
         if not self.meet:
             return shapely.Polygon()
-        if not self.convex and not crossings_at_most(self.a, self.b):
-            return None
+        if not self.convex:
+            if self._crossings_within is _NOT_BUILT:
+                object.__setattr__(self, "_crossings_within", crossings_at_most(self.a, self.b))
+            if not self._crossings_within:
+                return None
         try:
             return shapely.intersection(self.a, self.b)
         except shapely.errors.GEOSException:
