@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from deconfliction.geo import cache as geo_cache
 from deconfliction.store.schema import declarations, ledger, reports
 
 from .helpers import CRS, OIR, SUBS, new_id, oir_body, sub_body, volume
@@ -147,3 +148,46 @@ def test_a_lone_surrogate_is_refused_as_invalid_json_and_nothing_is_stored(clien
     assert r.status_code == 400, r.text
     assert "JSON" in r.json()["message"], r.json()  # the field is the position in the text
     assert _counts(client) == before
+
+
+def test_the_pair_a_heavy_write_crosses_is_computed_off_the_event_loop(client: TestClient, as_uss, monkeypatch) -> None:
+    """A heavy intent crossing a stored heavy one: the exact pair (projection, whether they meet,
+    the count of crossings) is computed in a worker thread before the serialized decision, which
+    then finds it kept. Both writes succeed, the second with the first's OVN in its key."""
+    import asyncio
+
+    from deconfliction.geo import intersect
+
+    from ..geo.heavy import comb
+
+    on_loop: list[tuple[str, bool]] = []
+
+    def recorded(name: str):  # type: ignore[no-untyped-def]
+        real = getattr(intersect, name)
+
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            try:
+                asyncio.get_running_loop()
+                on_loop.append((name, True))
+            except RuntimeError:
+                on_loop.append((name, False))
+            return real(*args, **kwargs)
+        return call
+    for name in ("interiors_meet", "crossings_at_most"):  # whether the pair meets; its crossings
+        monkeypatch.setattr(intersect, name, recorded(name))
+
+    def extent(transposed: bool) -> dict[str, object]:
+        body = volume()
+        body["volume"]["outline_polygon"] = {"vertices": [{"lat": lat, "lng": lng} for lat, lng in
+                                                          comb(2_000, (37.0, -80.0), transposed=transposed)]}
+        return body
+    first = client.put(f"{OIR}/{new_id()}", json=oir_body(extent(False)), headers=as_uss("uss1"))
+    assert first.status_code == 201, first.text
+    ovn = first.json()["operational_intent_reference"]["ovn"]
+    for cache in geo_cache.geometry_caches():
+        cache.clear()
+    on_loop.clear()
+    second = client.put(f"{OIR}/{new_id()}", json=oir_body(extent(True), key=[ovn]), headers=as_uss("uss2"))
+    assert second.status_code == 201, second.text
+    assert {name for name, _ in on_loop} == {"interiors_meet", "crossings_at_most"}
+    assert not any(loop for _, loop in on_loop), on_loop  # all in a worker thread, none on the loop

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Request
@@ -11,7 +11,7 @@ from fastapi import Depends, Header, Path, Request
 from ..app import App
 from ..engine.f3548 import Caller
 from ..geo import Volume4D
-from ..geo.matching import prepare
+from ..geo.matching import prepare, prepare_pairs
 from ..wire.limits import MAX_OVN_CHARS, vertex_count
 
 T = TypeVar("T")
@@ -35,10 +35,13 @@ Version = Annotated[str, Path(min_length=1, max_length=MAX_OVN_CHARS, descriptio
 HEAVY_VERTICES = 200
 
 
-async def off_loop_if_heavy(parse: Callable[[], T], vertices: int, *, query: bool = False) -> T:
+async def off_loop_if_heavy(parse: Callable[[], T], vertices: int, *, query: bool = False,
+                            near: Callable[[Sequence[Volume4D]], Sequence[Volume4D]] | None = None) -> T:
     """Run a parse (validation, projection, densification) off the event loop when it is heavy,
     and there also prepare what the decision will look up (hulls, index boxes, area bounds:
-    geo.matching.prepare; a `query`'s area is matched exactly, so it needs no hull)."""
+    geo.matching.prepare; a `query`'s area is matched exactly, so it needs no hull). `near`: the
+    stored volumes near these (`App.volumes_near`, read on the loop), whose pairs with a large
+    shape are then computed off the loop too (`geo.matching.prepare_pairs`)."""
     if vertices <= HEAVY_VERTICES:
         return parse()
 
@@ -46,7 +49,13 @@ async def off_loop_if_heavy(parse: Callable[[], T], vertices: int, *, query: boo
         value = parse()
         prepare(_volumes_in(value), hulls=not query)
         return value
-    return await asyncio.to_thread(parse_and_prepare)
+    value = await asyncio.to_thread(parse_and_prepare)
+    if near is not None:
+        volumes = _volumes_in(value)
+        stored = near(volumes)
+        if stored:
+            await asyncio.to_thread(prepare_pairs, volumes, stored)
+    return value
 
 
 def _volumes_in(value: object) -> tuple[Volume4D, ...]:

@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Protocol, TypeVar
@@ -27,6 +27,7 @@ from ..engine.f3548.subscriptions import expire_subscriptions
 from ..engine.ledger.signing import Receipt
 from ..engine.state import Change, State
 from ..engine.tactical import Protection
+from ..geo import Volume4D
 from ..model import (
     Declaration,
     DeclarationKind,
@@ -210,6 +211,12 @@ class App:
             signed=signed))
         self._tell_usss(outcome.result.declaration, outcome.subscribers, withdrawn=False)
         return replace(outcome.result, receipt=self.receipt(seqs))
+
+    def volumes_near(self, volumes: Sequence[Volume4D]) -> tuple[Volume4D, ...]:
+        """The stored declarations' volumes whose boxes meet these: what a write of them will be
+        tested against (read on the event loop, where alone the state changes)."""
+        with self.writer.reading() as state:
+            return tuple(v for d in state.declarations.candidates_near(volumes) for v in d.volumes)
 
     def receipt(self, seqs: tuple[int, ...]) -> Receipt | None:
         """The receipt of a write's last ledger entry (None: no log, or the write logged nothing)."""

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-from . import Circle, Footprint, LatLng, Polygon, Volume4D, footprints_overlap
+from . import Circle, Footprint, LatLng, Polygon, Volume4D, footprints_overlap, volumes_overlap
 from .bounds import polygon_volume_boxes
 from .cache import (
     HULL_CACHE_BYTES,
@@ -271,6 +271,18 @@ def matching_keys(query: Sequence[Volume4D], entries: Sequence[tuple[str, Volume
 
 __all__ = ["GRID_DEG", "MARGIN_M", "convex_hull", "extents_intersect", "hulled", "matching_keys", "overlapping",
            "relevant"]
+
+
+def prepare_pairs(volumes: Sequence[Volume4D], stored: Sequence[Volume4D]) -> None:
+    """Compute now what a decision about `volumes` against these stored ones will ask of each pair
+    with a shape above `INNER_MAX_POINTS`: whether they overlap and where (`volumes_overlap`: the
+    pair and its intersection, or that it is too intricate, are kept). The routes call this off
+    the event loop for a heavy body, with the stored volumes near it, so that the serialized
+    decision finds them (two crossing 10,000-vertex combs cost the event loop ~30 ms)."""
+    for volume in volumes:
+        for other in stored:
+            if _many_vertices(volume.footprint) or _many_vertices(other.footprint):
+                volumes_overlap(volume, other)
 
 
 def prepare(volumes: Sequence[Volume4D], *, hulls: bool = True) -> None:

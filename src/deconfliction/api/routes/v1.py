@@ -120,7 +120,7 @@ async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, 
     Conflicting declarations are accepted, flagged, notified and advised. May be signed
     (Deconfliction-Signature); the server may require it."""
     signed = await _signed(request, core, caller)
-    volumes = await off_loop_if_heavy(body.parsed_volumes, vertex_count(body.volumes))
+    volumes = await off_loop_if_heavy(body.parsed_volumes, vertex_count(body.volumes), near=core.volumes_near)
     outcome = await core.declare(party=caller.party, declaration_id=declaration_id, kind=body.declaration_kind,
                                  volumes=volumes, priority=body.priority, purpose=body.purpose, version=body.version,
                                  signed=signed)
@@ -132,7 +132,7 @@ async def put_declaration(declaration_id: DeclarationId, body: DeclarationBody, 
 async def dry_run(declaration_id: DeclarationId, body: DeclarationBody, core: Core, caller: Declarer) -> JSONResponse:
     """What PUT with this body would answer now (same shape: conflicts, late_notice, the notices it
     would send, advice), with nothing stored, logged or notified. Refuses what PUT refuses."""
-    volumes = await off_loop_if_heavy(body.parsed_volumes, vertex_count(body.volumes))
+    volumes = await off_loop_if_heavy(body.parsed_volumes, vertex_count(body.volumes), near=core.volumes_near)
     outcome = await core.dry_run(party=caller.party, declaration_id=declaration_id, kind=body.declaration_kind,
                                  volumes=volumes, priority=body.priority, purpose=body.purpose, version=body.version)
     return JSONResponse({**_outcome_json(outcome, caller.party), "dry_run": True})

@@ -59,7 +59,7 @@ def _written(core: Core, caller: Caller, outcome: Any, status: int) -> JSONRespo
 @router.put("/{entityid}", operation_id="createConstraintReference", status_code=201)
 async def create(entityid: EntityId, body: PutConstraintReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("createConstraintReference")]) -> JSONResponse:
-    extents = await off_loop_if_heavy(body.volumes, vertex_count(body.extents))
+    extents = await off_loop_if_heavy(body.volumes, vertex_count(body.extents), near=core.volumes_near)
     outcome = await core.f3548("dss.constraint.create", caller, lambda state, now_s: put_constraint(
         state, caller, entityid, None, extents=extents, uss_base_url=body.uss_base_url, now_s=now_s,
         tokens=core.tokens))
@@ -69,7 +69,7 @@ async def create(entityid: EntityId, body: PutConstraintReferenceParameters, cor
 @router.put("/{entityid}/{ovn}", operation_id="updateConstraintReference")
 async def update(entityid: EntityId, ovn: Ovn, body: PutConstraintReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("updateConstraintReference")]) -> JSONResponse:
-    extents = await off_loop_if_heavy(body.volumes, vertex_count(body.extents))
+    extents = await off_loop_if_heavy(body.volumes, vertex_count(body.extents), near=core.volumes_near)
     outcome = await core.f3548("dss.constraint.update", caller, lambda state, now_s: put_constraint(
         state, caller, entityid, ovn, extents=extents, uss_base_url=body.uss_base_url, now_s=now_s,
         tokens=core.tokens))

@@ -59,7 +59,7 @@ def _written(core: Core, caller: Caller, outcome: Any, status: int) -> JSONRespo
 @router.put("/{entityid}", operation_id="createOperationalIntentReference", status_code=201)
 async def create(entityid: EntityId, body: PutOperationalIntentReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("createOperationalIntentReference")]) -> JSONResponse:
-    request = await off_loop_if_heavy(body.to_request, vertex_count(body.extents))
+    request = await off_loop_if_heavy(body.to_request, vertex_count(body.extents), near=core.volumes_near)
     outcome = await core.f3548("dss.operational_intent.create", caller, lambda state, now_s: put_oir(
         state, caller, entityid, None, request, now_s=now_s, tokens=core.tokens))
     return _written(core, caller, outcome, 201)
@@ -68,7 +68,7 @@ async def create(entityid: EntityId, body: PutOperationalIntentReferenceParamete
 @router.put("/{entityid}/{ovn}", operation_id="updateOperationalIntentReference")
 async def update(entityid: EntityId, ovn: Ovn, body: PutOperationalIntentReferenceParameters, core: Core,
                  caller: Annotated[Caller, authorized("updateOperationalIntentReference")]) -> JSONResponse:
-    request = await off_loop_if_heavy(body.to_request, vertex_count(body.extents))
+    request = await off_loop_if_heavy(body.to_request, vertex_count(body.extents), near=core.volumes_near)
     outcome = await core.f3548("dss.operational_intent.update", caller, lambda state, now_s: put_oir(
         state, caller, entityid, ovn, request, now_s=now_s, tokens=core.tokens))
     return _written(core, caller, outcome, 200)
