@@ -153,7 +153,8 @@ def test_a_lone_surrogate_is_refused_as_invalid_json_and_nothing_is_stored(clien
 def test_the_pair_a_heavy_write_crosses_is_computed_off_the_event_loop(client: TestClient, as_uss, monkeypatch) -> None:
     """A heavy intent crossing a stored heavy one: the exact pair (projection, whether they meet,
     the count of crossings) is computed in a worker thread before the serialized decision, which
-    then finds it kept. Both writes succeed, the second with the first's OVN in its key."""
+    then finds it kept. Both writes succeed, the second with the first's OVN in its key. A heavy
+    query over both finds whether it meets each off the loop too."""
     import asyncio
 
     from deconfliction.geo import intersect
@@ -191,3 +192,11 @@ def test_the_pair_a_heavy_write_crosses_is_computed_off_the_event_loop(client: T
     assert second.status_code == 201, second.text
     assert {name for name, _ in on_loop} == {"interiors_meet", "crossings_at_most"}
     assert not any(loop for _, loop in on_loop), on_loop  # all in a worker thread, none on the loop
+    # a heavy query over them: whether it meets each is found off the loop too
+    for cache in geo_cache.geometry_caches():
+        cache.clear()
+    on_loop.clear()
+    found = client.post(f"{OIR}/query", json={"area_of_interest": extent(True)}, headers=as_uss("uss3"))
+    assert found.status_code == 200, found.text
+    assert len(found.json()["operational_intent_references"]) == 2
+    assert on_loop and not any(loop for _, loop in on_loop), on_loop

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Request
@@ -41,7 +42,8 @@ async def off_loop_if_heavy(parse: Callable[[], T], vertices: int, *, query: boo
     and there also prepare what the decision will look up (hulls, index boxes, area bounds:
     geo.matching.prepare; a `query`'s area is matched exactly, so it needs no hull). `near`: the
     stored volumes near these (`App.volumes_near`, read on the loop), whose pairs with a large
-    shape are then computed off the loop too (`geo.matching.prepare_pairs`)."""
+    shape are then computed off the loop too (`geo.matching.prepare_pairs`; for a query, only
+    whether they overlap)."""
     if vertices <= HEAVY_VERTICES:
         return parse()
 
@@ -54,7 +56,7 @@ async def off_loop_if_heavy(parse: Callable[[], T], vertices: int, *, query: boo
         volumes = _volumes_in(value)
         stored = near(volumes)
         if stored:
-            await asyncio.to_thread(prepare_pairs, volumes, stored)
+            await asyncio.to_thread(partial(prepare_pairs, volumes, stored, where=not query))
     return value
 
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-from . import Circle, Footprint, LatLng, Polygon, Volume4D, footprints_overlap, volumes_overlap
+from . import Circle, Footprint, LatLng, Polygon, Volume4D, footprints_overlap, volumes_intersect, volumes_overlap
 from .bounds import polygon_volume_boxes
 from .cache import (
     HULL_CACHE_BYTES,
@@ -273,16 +273,20 @@ __all__ = ["GRID_DEG", "MARGIN_M", "convex_hull", "extents_intersect", "hulled",
            "relevant"]
 
 
-def prepare_pairs(volumes: Sequence[Volume4D], stored: Sequence[Volume4D]) -> None:
+def prepare_pairs(volumes: Sequence[Volume4D], stored: Sequence[Volume4D], *, where: bool = True) -> None:
     """Compute now what a decision about `volumes` against these stored ones will ask of each pair
-    with a shape above `INNER_MAX_POINTS`: whether they overlap and where (`volumes_overlap`: the
-    pair and its intersection, or that it is too intricate, are kept). The routes call this off
-    the event loop for a heavy body, with the stored volumes near it, so that the serialized
-    decision finds them (two crossing 10,000-vertex combs cost the event loop ~30 ms)."""
+    with a shape above `INNER_MAX_POINTS`: whether they overlap and, with `where`, where
+    (`volumes_overlap`: the pair and its intersection, or that it is too intricate, are kept; a
+    query asks only whether). The routes call this off the event loop for a heavy body, with the
+    stored volumes near it, so that the serialized decision finds them (two crossing 10,000-vertex
+    combs cost the event loop ~30 ms)."""
     for volume in volumes:
         for other in stored:
             if _many_vertices(volume.footprint) or _many_vertices(other.footprint):
-                volumes_overlap(volume, other)
+                if where:
+                    volumes_overlap(volume, other)
+                else:
+                    volumes_intersect(volume, other)
 
 
 def prepare(volumes: Sequence[Volume4D], *, hulls: bool = True) -> None:

@@ -30,7 +30,8 @@ async def query(body: QueryParameters, core: Core,
     if body.area_of_interest is None:
         raise InvalidInput("area_of_interest", "missing")
     aoi = body.area_of_interest
-    volume = await off_loop_if_heavy(lambda: aoi.to_volume("area_of_interest"), vertex_count([aoi]), query=True)
+    volume = await off_loop_if_heavy(lambda: aoi.to_volume("area_of_interest"), vertex_count([aoi]), query=True,
+                                     near=core.volumes_near)
     check_area((volume,), "area_of_interest")
     await core.writer.settled_for((volume,))
     with core.writer.reading() as state:
