@@ -194,13 +194,21 @@ def densify_counts(lengths: np.ndarray, n_vertices: int) -> tuple[float, np.ndar
     """(step, points to add inside each edge) for edges of these `lengths` (m): the smallest step
     `DENSIFY_STEP_M` * 2^k with which the ring keeps within `MAX_RING_POINTS`. An edge of at least
     two steps gets floor(length / step) points, spaced length / (count + 1) < step apart."""
-    room = MAX_RING_POINTS - n_vertices
-    for doubling in range(MAX_STEP_DOUBLINGS + 1):
-        step = DENSIFY_STEP_M * 2.0**doubling
-        counts = np.where(lengths >= 2 * step, np.floor(lengths / step), 0.0).astype(np.int64)
-        if int(counts.sum()) <= max(room, 0):
+    room = max(MAX_RING_POINTS - n_vertices, 0)
+    for step in _STEPS:
+        counts = _counts_at(lengths, step)
+        if int(counts.sum()) <= room:
             return step, counts
     return math.inf, np.zeros(len(lengths), dtype=np.int64)
+
+
+# The steps `densify_counts` tries, in order.
+_STEPS = tuple(DENSIFY_STEP_M * 2.0**doubling for doubling in range(MAX_STEP_DOUBLINGS + 1))
+
+
+def _counts_at(lengths: np.ndarray, step: float) -> np.ndarray:
+    """Points inside each edge at this step: floor(length / step) for an edge of two steps or more."""
+    return np.where(lengths >= 2 * step, np.floor(lengths / step), 0.0).astype(np.int64)
 
 
 def _densified_ring(polygon: Polygon) -> tuple[np.ndarray, np.ndarray]:
@@ -428,12 +436,11 @@ def _surely_adds_no_point(shortest: np.ndarray, longest: np.ndarray) -> bool:
     shortest lengths need more room than there is is surely passed, and at the first that is not,
     no point is added if even the longest lengths get none. (A comb of 10,000 vertices whose teeth
     are 3.8 km long: 15,000 points at 1 km do not fit, and at 2 km no edge is two steps long.)"""
-    room = MAX_RING_POINTS - len(longest)
-    for doubling in range(MAX_STEP_DOUBLINGS + 1):
-        step = DENSIFY_STEP_M * 2.0**doubling
-        if int(np.where(shortest >= 2 * step, np.floor(shortest / step), 0.0).sum()) > room:
+    room = max(MAX_RING_POINTS - len(longest), 0)
+    for step in _STEPS:
+        if int(_counts_at(shortest, step).sum()) > room:
             continue  # the exact counts are no fewer: this step surely does not fit
-        return bool(np.all(longest < 2 * step - 1e-3))
+        return not _counts_at(longest, step).any()
     return True  # no step fits: `densify_counts` adds nothing (a ring above the budget)
 
 
