@@ -47,13 +47,13 @@ async def off_loop_if_heavy(parse: Callable[[], T], vertices: int, *, query: boo
     if vertices <= HEAVY_VERTICES:
         return parse()
 
-    def parse_and_prepare() -> T:
+    def parse_and_prepare() -> tuple[T, tuple[Volume4D, ...]]:
         value = parse()
-        prepare(_volumes_in(value), hulls=not query)
-        return value
-    value = await asyncio.to_thread(parse_and_prepare)
-    if near is not None:
         volumes = _volumes_in(value)
+        prepare(volumes, hulls=not query)
+        return value, volumes
+    value, volumes = await asyncio.to_thread(parse_and_prepare)
+    if near is not None:
         stored = near(volumes)
         if stored:
             await asyncio.to_thread(partial(prepare_pairs, volumes, stored, where=not query))

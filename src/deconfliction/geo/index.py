@@ -39,7 +39,7 @@ def boxes_meet(a: Iterable[Volume4D], b: Iterable[Volume4D]) -> bool:
     for volume in a:
         box = box_of(volume)
         for other in boxes_b:
-            if all(box[i] <= other[i + 1] and other[i] <= box[i + 1] for i in range(0, 10, 2)):
+            if all(box[i] <= other[i + 1] and other[i] <= box[i + 1] for i in range(0, len(box), 2)):
                 return True
     return False
 
